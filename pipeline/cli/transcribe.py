@@ -1,0 +1,102 @@
+"""``cable-ocr transcribe``: one cable's scans or transcript -> output folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.cli.app import app
+from pipeline.cli.progress import page_progress
+
+
+def _split(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@app.command()
+def transcribe(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="PDF, TIFF, PNG/JPEG page images, a folder of page images, or a .txt transcript.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    config_file: Annotated[
+        Path | None, typer.Option("--config", help="TOML configuration file.")
+    ] = None,
+    dpi: Annotated[int | None, typer.Option(help="Rasterization DPI for PDFs.")] = None,
+    first_page: Annotated[int | None, typer.Option(help="First page to read (1-based).")] = None,
+    last_page: Annotated[int | None, typer.Option(help="Last page to read.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Tesseract language(s), e.g. eng.")] = None,
+    psm: Annotated[int | None, typer.Option(help="Tesseract page segmentation mode.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Pages OCR'd in parallel (0 = all cores).")
+    ] = None,
+    preprocess: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated preprocessing steps, or 'none'."),
+    ] = None,
+    correct: Annotated[bool, typer.Option(help="Run the cable-vocabulary corrector.")] = True,
+    formats: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated outputs: txt,json,csv,alto,hocr,pdf."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Transcribe one cable into OUT: transcript.txt, transcript.json, words.csv.
+
+    Example:
+        cable-ocr transcribe samples/moscow-04648/scans/moscow-04648.pdf --out out/moscow
+    """
+    from pipeline.api import transcribe_to
+    from pipeline.config import load_config, validate_config
+
+    config = load_config(config_file)
+    ingest = dataclasses.replace(
+        config.ingest,
+        **{
+            k: v
+            for k, v in {"dpi": dpi, "first_page": first_page, "last_page": last_page}.items()
+            if v is not None
+        },
+    )
+    ocr = dataclasses.replace(
+        config.ocr,
+        **{k: v for k, v in {"lang": lang, "psm": psm, "workers": workers}.items() if v is not None},
+    )
+    steps = _split(preprocess)
+    prep = config.preprocess
+    if steps is not None:
+        prep = dataclasses.replace(prep, steps=() if steps == ("none",) else steps)
+    output = config.output
+    fmts = _split(formats)
+    if fmts is not None:
+        output = dataclasses.replace(output, formats=fmts)
+    config = dataclasses.replace(
+        config,
+        ingest=ingest,
+        ocr=ocr,
+        preprocess=prep,
+        output=output,
+        correction=dataclasses.replace(config.correction, enabled=correct),
+    )
+    validate_config(config)
+    with page_progress(enabled=not quiet) as progress:
+        transcript, written = transcribe_to(inputs, out, config, progress)
+    for warning in transcript.warnings:
+        sys.stderr.write(f"cable-ocr: warning: {warning}\n")
+    counts: dict[str, int] = {}
+    for word in transcript.words:
+        counts[word.action.value] = counts.get(word.action.value, 0) + 1
+    summary = ", ".join(f"{n} {a}" for a, n in sorted(counts.items()))
+    typer.echo(f"{len(transcript.pages)} page(s), {len(transcript.words)} words ({summary})")
+    for path in written:
+        typer.echo(f"wrote {path}")
