@@ -18,3 +18,16 @@ def data_path(kind: str) -> Path:
         if candidate.is_dir():
             return candidate
     return _REPO / kind
+
+
+def user_data_dir() -> Path:
+    """Folder of what review teaches later runs (``user_words.txt``, ``protected.txt``).
+
+    ``$CABLE_OCR_HOME`` when set, else ``~/.local/share/cable-ocr``. Not created here.
+    """
+    import os
+
+    home = os.environ.get("CABLE_OCR_HOME")
+    if home:
+        return Path(home)
+    return Path.home() / ".local" / "share" / "cable-ocr"
