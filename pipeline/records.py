@@ -44,12 +44,12 @@ class Box:
 
     @property
     def right(self) -> int:
-        """x coordinate one past the right edge."""
+        """X coordinate one past the right edge."""
         return self.left + self.width
 
     @property
     def bottom(self) -> int:
-        """y coordinate one past the bottom edge."""
+        """Y coordinate one past the bottom edge."""
         return self.top + self.height
 
 

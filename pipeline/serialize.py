@@ -124,7 +124,9 @@ def _opt_float(text: str) -> float | None:
     return float(text) if text != "" else None
 
 
-def words_from_rows(rows: Iterable[Mapping[str, str]], pages: Iterable[PageInfo]) -> list[TranscriptWord]:
+def words_from_rows(
+    rows: Iterable[Mapping[str, str]], pages: Iterable[PageInfo]
+) -> list[TranscriptWord]:
     """Rebuild ``TranscriptWord`` records from words.csv rows."""
     refs = {info.ref.index + 1: info.ref for info in pages}
     words = []
@@ -183,9 +185,18 @@ def _page_json(info: PageInfo) -> dict[str, Any]:
     }
 
 
+def _body_paragraph_ids(words: Iterable[TranscriptWord]) -> list[int]:
+    """Paragraph ids of the body in order of first appearance (as ``body_paragraphs`` groups)."""
+    ids: dict[int, None] = {}
+    for word in words:
+        if word.in_transcript and word.zone is Zone.BODY and word.final_text:
+            ids.setdefault(word.paragraph if word.paragraph is not None else -1, None)
+    return list(ids)
+
+
 def transcript_to_json(transcript: Transcript) -> dict[str, Any]:
     """transcript.json content (see schemas/transcript.schema.json)."""
-    header = {key: None for key in HEADER_KEYS}
+    header: dict[str, Any] = {key: None for key in HEADER_KEYS}
     header["tags"] = []
     evidence = {}
     for key, field_value in transcript.header.items():
@@ -198,10 +209,7 @@ def transcript_to_json(transcript: Transcript) -> dict[str, Any]:
             "alternatives": list(field_value.alternatives),
         }
     kinds = transcript.paragraph_kinds
-    body_ids: list[int] = []
-    for word in transcript.zone_words(Zone.BODY):
-        if word.paragraph is not None and word.paragraph not in body_ids:
-            body_ids.append(word.paragraph)
+    body_ids = _body_paragraph_ids(transcript.words)
     body = transcript.body_paragraphs()
     paragraphs = [
         {"kind": kinds.get(pid, "paragraph"), "text": text}
@@ -263,13 +271,10 @@ def read_transcript(out_dir: Path) -> Transcript:
                 votes=evidence.get("votes", 1),
                 alternatives=tuple(evidence.get("alternatives", ())),
             )
-        body_ids: list[int] = []
-        for word in words:
-            if word.in_transcript and word.zone is Zone.BODY and word.paragraph is not None:
-                if word.paragraph not in body_ids:
-                    body_ids.append(word.paragraph)
+        body_ids = _body_paragraph_ids(words)
         kinds = {
-            pid: para["kind"] for pid, para in zip(body_ids, data.get("paragraphs", []), strict=False)
+            pid: para["kind"]
+            for pid, para in zip(body_ids, data.get("paragraphs", []), strict=False)
         }
         steps = tuple(
             ProcessingStep(s["stage"], s["description"], s.get("settings", {}))

@@ -5,18 +5,28 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from pipeline.cli.app import app
 from pipeline.cli.progress import page_progress
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_T = TypeVar("_T", bound="DataclassInstance")
+
 
 def _split(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
     return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _with(section: _T, **changes: Any) -> _T:
+    """``section`` with the options the user gave (``None`` = not given) replaced."""
+    return dataclasses.replace(section, **{k: v for k, v in changes.items() if v is not None})
 
 
 @app.command()
@@ -60,32 +70,16 @@ def transcribe(
     from pipeline.config import load_config, validate_config
 
     config = load_config(config_file)
-    ingest = dataclasses.replace(
-        config.ingest,
-        **{
-            k: v
-            for k, v in {"dpi": dpi, "first_page": first_page, "last_page": last_page}.items()
-            if v is not None
-        },
-    )
-    ocr = dataclasses.replace(
-        config.ocr,
-        **{k: v for k, v in {"lang": lang, "psm": psm, "workers": workers}.items() if v is not None},
-    )
     steps = _split(preprocess)
-    prep = config.preprocess
-    if steps is not None:
-        prep = dataclasses.replace(prep, steps=() if steps == ("none",) else steps)
-    output = config.output
     fmts = _split(formats)
-    if fmts is not None:
-        output = dataclasses.replace(output, formats=fmts)
     config = dataclasses.replace(
         config,
-        ingest=ingest,
-        ocr=ocr,
-        preprocess=prep,
-        output=output,
+        ingest=_with(config.ingest, dpi=dpi, first_page=first_page, last_page=last_page),
+        ocr=_with(config.ocr, lang=lang, psm=psm, workers=workers),
+        preprocess=_with(
+            config.preprocess, steps=None if steps is None else () if steps == ("none",) else steps
+        ),
+        output=_with(config.output, formats=fmts),
         correction=dataclasses.replace(config.correction, enabled=correct),
     )
     validate_config(config)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import PipelineConfig, load_config
+from pipeline.errors import BadArgumentsError
+
+
+def test_defaults_are_valid() -> None:
+    config = load_config(None)
+    assert config == PipelineConfig()
+    assert config.output.formats == ("txt", "json", "csv")
+
+
+def test_toml_overrides_and_lists_become_tuples(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[ocr]\npsm = 4\nlang = "eng+fra"\n[preprocess]\nsteps = ["grayscale", "otsu"]\n'
+        '[output]\nformats = ["txt", "alto"]\n'
+    )
+    config = load_config(path)
+    assert config.ocr.psm == 4 and config.ocr.lang == "eng+fra"
+    assert config.preprocess.steps == ("grayscale", "otsu")
+    assert config.output.formats == ("txt", "alto")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[ocr]\nbogus = 1\n", "unknown option"),
+        ("[nosuch]\nx = 1\n", "unknown section"),
+        ("[output]\nformats = ['docx']\n", "unknown output format"),
+        ("[ingest]\nfirst_page = 5\nlast_page = 2\n", "after last page"),
+        ("[correction]\napply_above = 0.3\nflag_above = 0.6\n", "thresholds"),
+        ("not toml = = =", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(BadArgumentsError, match=message):
+        load_config(path)
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(BadArgumentsError, match="not found"):
+        load_config(tmp_path / "absent.toml")
