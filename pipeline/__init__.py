@@ -13,4 +13,12 @@ from pipeline.api import assemble, read, transcribe, transcribe_to
 from pipeline.config import PipelineConfig, load_config
 from pipeline.records import Transcript
 
-__all__ = ["PipelineConfig", "Transcript", "assemble", "load_config", "read", "transcribe", "transcribe_to"]
+__all__ = [
+    "PipelineConfig",
+    "Transcript",
+    "assemble",
+    "load_config",
+    "read",
+    "transcribe",
+    "transcribe_to",
+]

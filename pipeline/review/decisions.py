@@ -1,0 +1,291 @@
+"""Review decisions as pure functions: the queue of flagged words and applying decisions.
+
+A *flagged* word is one the corrector was unsure about: its ``final_text`` is the proposal,
+``ocr_text`` what Tesseract read. A reviewer decides each one:
+
+- ``approve``: the proposal is right; final text = proposal, action ``corrected``.
+- ``reject``: the OCR text is right; final text = OCR text, action ``kept``.
+- ``edit``: the reviewer typed (or picked an alternative as) the right text; action
+  ``corrected`` (``kept`` when the typed text equals the OCR text).
+- ``skip``: no verdict; the word stays flagged.
+
+Every decided word gets ``source = reviewer`` and ``posterior = 1.0``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from pipeline.records import (
+    Action,
+    Box,
+    PageRef,
+    ProcessingStep,
+    Source,
+    Transcript,
+    TranscriptWord,
+)
+
+
+class DecisionAction(StrEnum):
+    """What a reviewer did with a flagged word."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    EDIT = "edit"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One stored decision about one word of one output folder."""
+
+    index: int
+    """``TranscriptWord.index`` of the word decided."""
+    action: DecisionAction
+    ocr_text: str
+    """The word's OCR text when it was decided (detects stale decisions)."""
+    before: str
+    """The word's final text (the proposal) when it was decided."""
+    after: str
+    """The final text the decision gives the word."""
+    reviewer: str = ""
+    decided_at: str = ""
+    """ISO 8601 UTC time."""
+    revision: int = 0
+    """0 for the first decision on the word, 1, 2, ... for explicit revisions."""
+    id: int = 0
+    """Row id in the decisions database (0 when not stored)."""
+    supersedes: int | None = None
+    """Row id of the decision this revision replaces."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """A flagged word as the reviewer sees it."""
+
+    index: int
+    ocr_text: str
+    proposal: str
+    alternatives: tuple[str, ...]
+    posterior: float | None
+    ocr_confidence: float | None
+    page: PageRef | None
+    box: Box | None
+    line: int
+    line_before: str
+    """OCR text of the words on the same line before this word."""
+    line_after: str
+    """OCR text of the words on the same line after this word."""
+
+    @property
+    def uncertainty_key(self) -> tuple[float, int]:
+        """Sort key: least certain first (posterior, else OCR confidence, else 0), then index."""
+        score = self.posterior if self.posterior is not None else self.ocr_confidence
+        return (0.0 if score is None else score, self.index)
+
+    @property
+    def signature(self) -> tuple[str, str]:
+        """``(ocr_text, proposal)``: items with the same signature are the same recurring error."""
+        return (self.ocr_text, self.proposal)
+
+
+def decided_text(item: ReviewItem, action: DecisionAction, text: str | None = None) -> str:
+    """The final text a decision gives the item's word.
+
+    Args:
+        item: the queue item.
+        action: the reviewer's action.
+        text: the typed text, required for ``edit``.
+
+    Raises:
+        ValueError: ``edit`` without a non-blank text.
+    """
+    if action is DecisionAction.APPROVE:
+        return item.proposal
+    if action is DecisionAction.REJECT:
+        return item.ocr_text
+    if action is DecisionAction.EDIT:
+        if text is None or not text.strip():
+            raise ValueError("an edit needs the corrected text")
+        return " ".join(text.split())
+    return item.proposal
+
+
+def _line_keys(word: TranscriptWord) -> tuple[int, int]:
+    return (-1 if word.page is None else word.page.index, word.line)
+
+
+CONTEXT_WORDS = 12
+"""Words of line context kept on each side of a queue item (a text input's line can be a
+whole paragraph)."""
+
+
+def _context(words: Sequence[TranscriptWord], before: bool) -> str:
+    texts = [w.ocr_text for w in words if w.ocr_text]
+    if len(texts) <= CONTEXT_WORDS:
+        return " ".join(texts)
+    if before:
+        return "\u2026 " + " ".join(texts[-CONTEXT_WORDS:])
+    return " ".join(texts[:CONTEXT_WORDS]) + " \u2026"
+
+
+def pending_items(
+    transcript: Transcript, decisions: Mapping[int, Decision] | None = None
+) -> list[ReviewItem]:
+    """The review queue: every flagged word, least certain first.
+
+    Args:
+        transcript: the transcript as read from an output folder.
+        decisions: effective decisions already stored; a word decided and applied earlier
+            (no longer flagged) stays in the queue with its original proposal, so it can be
+            audited and revised.
+
+    Line context is the OCR text of the other words on the same page line (at most
+    ``CONTEXT_WORDS`` on each side).
+    """
+    decisions = decisions or {}
+    lines: dict[tuple[int, int], list[TranscriptWord]] = {}
+    for word in transcript.words:
+        lines.setdefault(_line_keys(word), []).append(word)
+    items = []
+    for word in transcript.words:
+        proposal = word.final_text
+        if word.action is not Action.FLAGGED:
+            earlier = decisions.get(word.index)
+            if earlier is None or is_stale(word, earlier):
+                continue
+            proposal = earlier.before
+        line = lines[_line_keys(word)]
+        position = line.index(word)
+        items.append(
+            ReviewItem(
+                index=word.index,
+                ocr_text=word.ocr_text,
+                proposal=proposal,
+                alternatives=tuple(a for a in word.alternatives if a != proposal),
+                posterior=word.posterior,
+                ocr_confidence=word.ocr_confidence,
+                page=word.page,
+                box=word.box,
+                line=word.line,
+                line_before=_context(line[:position], before=True),
+                line_after=_context(line[position + 1 :], before=False),
+            )
+        )
+    items.sort(key=lambda item: item.uncertainty_key)
+    return items
+
+
+def identical_items(items: Iterable[ReviewItem], item: ReviewItem) -> list[ReviewItem]:
+    """Items other than ``item`` with the same OCR text and the same proposal."""
+    return [
+        other for other in items if other.signature == item.signature and other.index != item.index
+    ]
+
+
+def effective_decisions(decisions: Iterable[Decision]) -> dict[int, Decision]:
+    """The decision in force for each word: its highest revision."""
+    latest: dict[int, Decision] = {}
+    for decision in decisions:
+        current = latest.get(decision.index)
+        if current is None or decision.revision > current.revision:
+            latest[decision.index] = decision
+    return latest
+
+
+def is_stale(word: TranscriptWord, decision: Decision) -> bool:
+    """True when the word no longer matches the OCR text the decision was made on."""
+    return word.ocr_text != decision.ocr_text
+
+
+def _decided_word(word: TranscriptWord, decision: Decision) -> TranscriptWord:
+    if decision.action is DecisionAction.REJECT:
+        final, action = word.ocr_text, Action.KEPT
+    else:
+        final = decision.after
+        action = Action.KEPT if final == word.ocr_text else Action.CORRECTED
+    return replace(word, final_text=final, action=action, source=Source.REVIEWER, posterior=1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplySummary:
+    """Counts of what ``apply_decisions`` did."""
+
+    approved: int = 0
+    rejected: int = 0
+    edited: int = 0
+    skipped: int = 0
+    stale: int = 0
+    """Decisions whose word is missing or has a different OCR text now (ignored)."""
+
+    @property
+    def applied(self) -> int:
+        """Decisions that changed or confirmed a word."""
+        return self.approved + self.rejected + self.edited
+
+
+def summarize(transcript: Transcript, decisions: Iterable[Decision]) -> ApplySummary:
+    """Count what applying ``decisions`` (their effective revisions) to ``transcript`` does."""
+    by_index = {word.index: word for word in transcript.words}
+    counts = dict.fromkeys(DecisionAction, 0)
+    stale = 0
+    for decision in effective_decisions(decisions).values():
+        word = by_index.get(decision.index)
+        if word is None or is_stale(word, decision):
+            stale += 1
+            continue
+        counts[decision.action] += 1
+    return ApplySummary(
+        approved=counts[DecisionAction.APPROVE],
+        rejected=counts[DecisionAction.REJECT],
+        edited=counts[DecisionAction.EDIT],
+        skipped=counts[DecisionAction.SKIP],
+        stale=stale,
+    )
+
+
+def apply_decisions(
+    transcript: Transcript, decisions: Iterable[Decision] | Mapping[int, Decision]
+) -> Transcript:
+    """A new transcript with the reviewer's decisions applied.
+
+    Only the highest revision per word counts. ``skip`` changes nothing; stale decisions
+    (word missing or OCR text changed since) are ignored. Applying twice gives the same
+    result: a previous ``review`` processing step is replaced, not repeated.
+    """
+    rows: Iterable[Decision] = decisions.values() if isinstance(decisions, Mapping) else decisions
+    chosen = effective_decisions(rows)
+    summary = summarize(transcript, chosen.values())
+    words = []
+    for word in transcript.words:
+        decision = chosen.get(word.index)
+        if decision is None or decision.action is DecisionAction.SKIP or is_stale(word, decision):
+            words.append(word)
+        else:
+            words.append(_decided_word(word, decision))
+    step = ProcessingStep(
+        "review",
+        f"applied {summary.applied} reviewer decisions",
+        {
+            "approved": summary.approved,
+            "rejected": summary.rejected,
+            "edited": summary.edited,
+            "skipped": summary.skipped,
+            "stale": summary.stale,
+        },
+    )
+    steps = tuple(s for s in transcript.steps if s.stage != "review") + (step,)
+    return replace(transcript, words=tuple(words), steps=steps)
+
+
+def progress(items: Sequence[ReviewItem], decisions: Mapping[int, Decision]) -> tuple[int, int]:
+    """``(decided, total)`` over the queue; a skip does not count as decided."""
+    decided = sum(
+        1
+        for item in items
+        if item.index in decisions and decisions[item.index].action is not DecisionAction.SKIP
+    )
+    return decided, len(items)
