@@ -10,6 +10,9 @@ import sys
 
 import typer
 
+from pipeline.cli import batch as _batch  # noqa: F401  (registers commands)
+from pipeline.cli import evaluate as _evaluate  # noqa: F401  (registers commands)
+from pipeline.cli import review as _review  # noqa: F401  (registers commands)
 from pipeline.cli import transcribe as _transcribe  # noqa: F401  (registers commands)
 from pipeline.cli.app import app
 from pipeline.errors import ExitCode, PipelineError

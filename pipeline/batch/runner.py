@@ -1,0 +1,819 @@
+"""Run a batch: every page of every cable is a task on a process pool or a Dask cluster.
+
+Pages of all cables share one queue, so every worker stays busy even with one long cable.
+When the last page of a cable is read, its structure and correction step is queued (ahead
+of further pages). Finished transcripts are written into a temporary folder inside the
+output folder and renamed into place; only then does the manifest mark the cable done.
+
+A failing page fails its cable, never the batch. A worker process that dies (a crash in a
+native library, the out-of-memory killer) breaks the pool: the pool is restarted, and the
+pages that were in flight are retried one at a time, so the page that kills its worker
+again is identified and its cable marked failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import errno
+import fcntl
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor
+from concurrent.futures import wait as wait_futures
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from pipeline.batch.discover import (
+    CableUnit,
+    cable_id_of,
+    content_hash,
+    discover_cables,
+    id_slug,
+    stat_signature,
+)
+from pipeline.batch.manifest import MANIFEST_NAME, Manifest
+from pipeline.batch.report import BatchReport, CableResult, transcript_stats
+from pipeline.config import PipelineConfig
+from pipeline.errors import BadArgumentsError, InputError, OutputError, PipelineError
+from pipeline.ingest import PageSpec, discover_pages
+from pipeline.outputs import write_outputs
+from pipeline.records import OcrPage, PageRef, Transcript
+
+TMP_NAME = ".cable-ocr-tmp"
+LOCK_NAME = ".cable-ocr-batch.lock"
+IN_FLIGHT_PER_WORKER = 2
+"""Tasks queued per worker: enough to keep it busy, few enough to bound memory."""
+NO_ID_GROUP = "no-cable-id"
+"""Output subfolder for the pages of a mixed folder whose cable id could not be read."""
+
+PageFunction = Callable[[PageSpec, PipelineConfig], OcrPage]
+
+
+class BatchProgress(Protocol):
+    """Receives progress events from ``run_batch``."""
+
+    def start(self, cables: int, pages: int) -> None:
+        """Work is about to begin: ``cables`` to process holding ``pages`` pages."""
+
+    def advance(self, pages: int) -> None:
+        """``pages`` more pages were read (or dropped with their failed cable)."""
+
+    def cable_done(self, result: CableResult) -> None:
+        """A cable finished (done or failed)."""
+
+
+def config_fingerprint(config: PipelineConfig) -> str:
+    """Hash of every setting that can change the outputs (not the worker count)."""
+    data = dataclasses.asdict(config)
+    data["ocr"].pop("workers", None)
+    from pipeline import __name__ as package
+
+    text = json.dumps({"package": package, "config": data}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- worker tasks
+
+
+@dataclass(frozen=True, slots=True)
+class PageOutcome:
+    """What a page task sends back: the page or the reason it failed, and costs."""
+
+    index: int
+    page: OcrPage | None
+    error: str
+    seconds: float
+    pid: int
+    peak_rss_kb: int
+    """Peak resident memory of the worker process (KiB; Tesseract runs as a child process)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AssembleOutcome:
+    """What an assembly task sends back: the transcript or the reason it failed."""
+
+    transcript: Transcript | None
+    error: str
+    seconds: float
+    pid: int = 0
+    peak_rss_kb: int = 0
+
+
+def peak_rss_kb() -> int:
+    """This process's peak resident memory in KiB (``VmHWM``; 0 when unknown)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:  # noqa: PTH123
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, PipelineError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc}"
+
+
+def run_page(
+    spec: PageSpec, config: PipelineConfig, page_fn: PageFunction | None = None
+) -> PageOutcome:
+    """Read one page in a worker; never raises (the error is returned)."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    start = time.perf_counter()
+    page: OcrPage | None = None
+    error = ""
+    try:
+        if page_fn is None:
+            from pipeline.read import read_one
+
+            page_fn = read_one
+        page = page_fn(spec, config)
+    except Exception as exc:  # noqa: BLE001 - a bad page fails its cable, not the batch
+        error = f"{spec.ref.label()}: {_describe(exc)}"
+    return PageOutcome(
+        spec.ref.index,
+        page,
+        error,
+        time.perf_counter() - start,
+        os.getpid(),
+        peak_rss_kb(),
+    )
+
+
+def run_assemble(pages: Sequence[OcrPage], config: PipelineConfig) -> AssembleOutcome:
+    """Structure and correct one cable's pages in a worker; never raises."""
+    from pipeline.api import assemble
+
+    start = time.perf_counter()
+    try:
+        transcript: Transcript | None = assemble(pages, config)
+        error = ""
+    except Exception as exc:  # noqa: BLE001 - a bad cable fails alone
+        transcript, error = None, _describe(exc)
+    return AssembleOutcome(
+        transcript, error, time.perf_counter() - start, os.getpid(), peak_rss_kb()
+    )
+
+
+def _process_gone(pid: int) -> bool:
+    """True when process ``pid`` has exited (a zombie counts as exited)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:  # noqa: PTH123
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            return False
+        return False
+
+
+def _watch_parent(pid: int, interval: float) -> None:
+    while not _process_gone(pid):
+        time.sleep(interval)
+    os._exit(1)
+
+
+def _init_worker(batch_pid: int) -> None:
+    """Pool worker set-up: single-threaded Tesseract, Ctrl-C left to the parent.
+
+    Pool workers are started by a fork server, not by the batch process, and would wait
+    forever for work if the batch process were killed; a watcher thread ends the worker
+    when the batch process is gone.
+    """
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(batch_pid, 0.5), daemon=True).start()
+
+
+# --------------------------------------------------------------------------- executors
+
+
+class _Executor(Protocol):
+    capacity: int
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any: ...
+
+    def wait(self, handles: Sequence[Any], timeout: float) -> set[Any]: ...
+
+    def restart(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+class PoolExecutor:
+    """Local worker processes (``concurrent.futures.ProcessPoolExecutor``)."""
+
+    def __init__(self, workers: int) -> None:
+        self.capacity = workers
+        self._pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.capacity,
+            mp_context=_context(),
+            initializer=_init_worker,
+            initargs=(os.getpid(),),
+        )
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Queue ``fn(*args)`` on a worker."""
+        return self._pool.submit(fn, *args)
+
+    def wait(self, handles: Sequence[Any], timeout: float) -> set[Any]:
+        """Handles finished within ``timeout`` seconds (at least one unless it timed out)."""
+        done, _ = wait_futures(handles, timeout=timeout, return_when=FIRST_COMPLETED)
+        return set(done)
+
+    def _kill(self) -> None:
+        processes: dict[int, Any] = dict(getattr(self._pool, "_processes", None) or {})
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes.values():
+            with contextlib.suppress(Exception):
+                process.kill()
+        for process in processes.values():
+            with contextlib.suppress(Exception):
+                process.join(5)
+
+    def restart(self) -> None:
+        """Replace a broken pool with a fresh one."""
+        self._kill()
+        self._pool = self._new()
+
+    def close(self) -> None:
+        """Stop the workers; pending tasks are dropped."""
+        self._kill()
+
+
+class DaskExecutor:
+    """Workers of a Dask distributed cluster (``distributed.Client(address)``).
+
+    When every worker advertises an ``ocr`` resource (``dask worker --resources ocr=1``),
+    each task takes one unit of it, so a worker runs no more Tesseract processes than that.
+    """
+
+    def __init__(self, address: str, connect_timeout: float = 20.0) -> None:
+        try:
+            from distributed import Client
+        except ImportError as exc:
+            raise BadArgumentsError(
+                "--scheduler needs Dask: pip install 'cable-ocr[batch]'"
+            ) from exc
+        try:
+            self._client = Client(address, timeout=connect_timeout)  # type: ignore[no-untyped-call]
+            self._client.wait_for_workers(1, timeout=connect_timeout)
+        except (OSError, TimeoutError) as exc:
+            raise BadArgumentsError(
+                f"{address}: cannot reach a Dask scheduler with workers ({exc})"
+            ) from exc
+        workers = self._client.scheduler_info().get("workers", {})
+        self.capacity = max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+        has_ocr = bool(workers) and all(
+            "ocr" in (w.get("resources") or {}) for w in workers.values()
+        )
+        self._resources = {"ocr": 1} if has_ocr else None
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Queue ``fn(*args)`` on the cluster."""
+        return self._client.submit(fn, *args, pure=False, resources=self._resources)
+
+    def wait(self, handles: Sequence[Any], timeout: float) -> set[Any]:
+        """Handles finished within ``timeout`` seconds."""
+        from distributed import wait
+
+        try:
+            result = wait(  # type: ignore[no-untyped-call]
+                list(handles), timeout=timeout, return_when="FIRST_COMPLETED"
+            )
+        except TimeoutError:
+            return set()
+        return set(result.done)
+
+    def restart(self) -> None:
+        """Nothing to do: the scheduler reschedules the tasks of lost workers itself."""
+
+    def close(self) -> None:
+        """Disconnect from the scheduler (the cluster keeps running)."""
+        self._client.close()  # type: ignore[no-untyped-call]
+
+
+# --------------------------------------------------------------------------- bookkeeping
+
+
+@dataclass(eq=False)
+class _Run:
+    """A unit being processed in this run."""
+
+    unit: CableUnit
+    specs: list[PageSpec]
+    pages: dict[int, OcrPage] = field(default_factory=dict)
+    page_seconds: dict[tuple[str, int], float] = field(default_factory=dict)
+    seconds: float = 0.0
+    started: bool = False
+    finished: bool = False
+    groups: list[tuple[str, list[OcrPage]]] = field(default_factory=list)
+    outcomes: dict[int, AssembleOutcome] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class _Task:
+    kind: Literal["page", "assemble"]
+    run: _Run
+    spec: PageSpec | None = None
+    group: int = 0
+
+    def label(self) -> str:
+        if self.spec is not None:
+            return self.spec.ref.label()
+        return f"assembly of {self.run.groups[self.group][0]}"
+
+
+def _group_pages(unit: CableUnit, pages: list[OcrPage]) -> list[tuple[str, list[OcrPage]]]:
+    """Split a folder's pages by the cable id in their PAGE lines (one group when one id)."""
+    if unit.kind != "images":
+        return [(unit.out_name, pages)]
+    by_id: dict[str, list[OcrPage]] = {}
+    for page in pages:
+        by_id.setdefault(cable_id_of(page) or "", []).append(page)
+    if len([cid for cid in by_id if cid]) <= 1:
+        return [(unit.out_name, pages)]
+    groups = []
+    for cable_id in sorted(by_id):
+        name = f"{unit.out_name}/{id_slug(cable_id) if cable_id else NO_ID_GROUP}"
+        members = [
+            dataclasses.replace(page, ref=PageRef(page.ref.source, page.ref.page_number, i))
+            for i, page in enumerate(by_id[cable_id])
+        ]
+        groups.append((name, members))
+    return groups
+
+
+def _error_reason(exc: BaseException) -> str:
+    chain: BaseException | None = exc
+    while chain is not None:
+        if isinstance(chain, OSError) and chain.errno == errno.ENOSPC:
+            return "disk full"
+        chain = chain.__cause__ or chain.__context__
+    return _describe(exc)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def place(staged: Path, final: Path, trash: Path) -> None:
+    """Move a finished output folder into place, replacing an older one by renames only."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if final.exists() or final.is_symlink():
+        old = trash / f"old-{uuid.uuid4().hex}"
+        final.rename(old)
+    staged.rename(final)
+    _fsync_dir(final.parent)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _locked(out_dir: Path) -> Iterator[None]:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = (out_dir / LOCK_NAME).open("a")
+    except OSError as exc:
+        raise OutputError(
+            f"{out_dir}: cannot write to the output folder ({exc.strerror or exc}); "
+            "choose a writable --out"
+        ) from exc
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise OutputError(f"{out_dir}: another batch is writing to this folder") from exc
+        yield
+
+
+class BatchRunner:
+    """One batch run (use ``run_batch``)."""
+
+    def __init__(
+        self,
+        archive: Path,
+        out_dir: Path,
+        config: PipelineConfig,
+        *,
+        workers: int,
+        scheduler: str | None,
+        force: bool,
+        progress: BatchProgress | None,
+        page_fn: PageFunction | None,
+    ) -> None:
+        self.archive = archive
+        self.out_dir = out_dir
+        self.config = config
+        self.workers = workers
+        self.scheduler = scheduler
+        self.force = force
+        self.progress = progress
+        self.page_fn = page_fn
+        self.report = BatchReport(out_dir)
+        self.tmp = out_dir / TMP_NAME
+        self.manifest: Manifest | None = None
+        self.worker_rss_kb: dict[int, int] = {}
+
+    # ---- planning
+
+    def _plan(self, manifest: Manifest) -> list[CableUnit]:
+        found = discover_cables(self.archive, exclude=[self.out_dir])
+        self.report.notes.extend(found.notes)
+        for problem in found.problems:
+            self.report.results.append(
+                CableResult(problem.key, problem.key, status="failed", error=problem.reason)
+            )
+        config_hash = config_fingerprint(self.config)
+        originals: dict[str, str] = {}
+        todo = []
+        for unit in found.units:
+            record = manifest.get(unit.key)
+            try:
+                signature = stat_signature(unit)
+                if record is not None and record.stat_sig == signature:
+                    digest = record.content_hash
+                else:
+                    digest = content_hash(unit)
+            except OSError as exc:
+                self.report.results.append(
+                    CableResult(
+                        unit.out_name,
+                        unit.key,
+                        status="failed",
+                        error=f"cannot read input ({exc.strerror or exc})",
+                    )
+                )
+                continue
+            if digest in originals:
+                of = originals[digest]
+                manifest.mark_duplicate(unit.key, unit.kind, signature, digest, config_hash, of)
+                self.report.results.append(
+                    CableResult(
+                        unit.out_name, unit.key, status="duplicate", error=f"same content as {of}"
+                    )
+                )
+                continue
+            originals[digest] = unit.key
+            if (
+                not self.force
+                and record is not None
+                and record.state == "done"
+                and record.content_hash == digest
+                and record.config_hash == config_hash
+                and all((self.out_dir / c["cable"]).is_dir() for c in record.cables)
+            ):
+                if record.stat_sig != signature:
+                    manifest.refresh_stat(unit.key, signature)
+                for row in record.cables:
+                    result = CableResult.from_dict(row)
+                    result.status = "skipped"
+                    self.report.results.append(result)
+                continue
+            manifest.plan(unit.key, unit.kind, signature, digest, config_hash)
+            todo.append(unit)
+        return todo
+
+    def _prepare(self, units: list[CableUnit]) -> list[_Run]:
+        runs = []
+        for unit in units:
+            try:
+                specs = discover_pages(list(unit.inputs), self.config.ingest)
+            except Exception as exc:  # noqa: BLE001 - a bad input fails its cable only
+                self._fail_unstarted(unit, _describe(exc))
+                continue
+            runs.append(_Run(unit, specs))
+        if (
+            self.scheduler is None
+            and self.page_fn is None
+            and any(s.kind != "text" for r in runs for s in r.specs)
+        ):
+            from pipeline.ocr import check_tesseract
+            from pipeline.preprocess import validate_steps
+
+            validate_steps(self.config.preprocess)
+            check_tesseract(self.config.ocr)
+        return runs
+
+    def _fail_unstarted(self, unit: CableUnit, error: str) -> None:
+        assert self.manifest is not None
+        self.manifest.mark_running(unit.key)
+        result = CableResult(unit.out_name, unit.key, status="failed", error=error)
+        self.manifest.mark_failed(unit.key, error, [result.to_dict()])
+        self._emit(result)
+
+    def _emit(self, result: CableResult) -> None:
+        self.report.results.append(result)
+        if self.progress is not None:
+            self.progress.cable_done(result)
+
+    # ---- finishing a cable
+
+    def _fail_run(self, run: _Run, error: str) -> None:
+        if run.finished:
+            return
+        run.finished = True
+        assert self.manifest is not None
+        if not run.started:
+            self.manifest.mark_running(run.unit.key)
+        if self.progress is not None:
+            self.progress.advance(len(run.specs) - len(run.pages))
+        result = CableResult(
+            run.unit.out_name,
+            run.unit.key,
+            pages=len(run.specs),
+            seconds=round(run.seconds, 3),
+            status="failed",
+            error=error,
+        )
+        self.manifest.mark_failed(run.unit.key, error, [result.to_dict()])
+        self._emit(result)
+
+    def _finish_run(self, run: _Run) -> None:
+        """Write the transcripts of a cable whose assembly tasks all returned."""
+        assert self.manifest is not None
+        run.finished = True
+        run.seconds += sum(o.seconds for o in run.outcomes.values())
+        staging = self.tmp / uuid.uuid4().hex
+        results: list[CableResult] = []
+        for number, (name, pages) in enumerate(run.groups):
+            outcome = run.outcomes[number]
+            seconds = outcome.seconds + sum(
+                run.page_seconds.get((p.ref.source, p.ref.page_number), 0.0) for p in pages
+            )
+            result = CableResult(name, run.unit.key, pages=len(pages))
+            result.seconds = round(run.seconds if len(run.groups) == 1 else seconds, 3)
+            if outcome.transcript is None:
+                result.status, result.error = "failed", outcome.error
+            else:
+                result.words, result.mean_confidence, result.flagged_words = transcript_stats(
+                    outcome.transcript
+                )
+                try:
+                    write_outputs(
+                        outcome.transcript, staging / str(number), self.config.output.formats
+                    )
+                    place(staging / str(number), self.out_dir / name, self.tmp)
+                except (OSError, OutputError) as exc:
+                    result.status, result.error = "failed", _error_reason(exc)
+            results.append(result)
+        shutil.rmtree(staging, ignore_errors=True)
+        rows = [r.to_dict() for r in results]
+        failed = [r for r in results if r.status == "failed"]
+        if failed:
+            self.manifest.mark_failed(run.unit.key, "; ".join(r.error for r in failed), rows)
+        else:
+            self.manifest.mark_done(run.unit.key, rows)
+        for result in results:
+            self._emit(result)
+
+    # ---- scheduling
+
+    def _executor(self, pages: int) -> _Executor:
+        if self.scheduler:
+            return DaskExecutor(self.scheduler)
+        os.environ["OMP_THREAD_LIMIT"] = "1"
+        return PoolExecutor(max(1, min(self.workers, pages)))
+
+    def _submit(self, executor: _Executor, task: _Task) -> Any:
+        run = task.run
+        if not run.started:
+            assert self.manifest is not None
+            self.manifest.mark_running(run.unit.key)
+            run.started = True
+        if task.kind == "page":
+            if self.page_fn is None:
+                return executor.submit(run_page, task.spec, self.config)
+            return executor.submit(run_page, task.spec, self.config, self.page_fn)
+        return executor.submit(run_assemble, run.groups[task.group][1], self.config)
+
+    def _on_page(self, task: _Task, outcome: PageOutcome, queue: deque[_Task]) -> None:
+        run = task.run
+        run.seconds += outcome.seconds
+        self._note_rss(outcome.pid, outcome.peak_rss_kb)
+        if run.finished:
+            return
+        if outcome.page is None:
+            self._fail_run(run, outcome.error)
+            return
+        run.pages[outcome.index] = outcome.page
+        run.page_seconds[outcome.page.ref.source, outcome.page.ref.page_number] = outcome.seconds
+        self.report.pages_read += 1
+        if self.progress is not None:
+            self.progress.advance(1)
+        if len(run.pages) == len(run.specs):
+            pages = [run.pages[i] for i in sorted(run.pages)]
+            run.groups = _group_pages(run.unit, pages)
+            for number in range(len(run.groups)):
+                queue.append(_Task("assemble", run, group=number))
+
+    def _note_rss(self, pid: int, kb: int) -> None:
+        if kb:
+            self.worker_rss_kb[pid] = max(self.worker_rss_kb.get(pid, 0), kb)
+
+    def _on_assemble(self, task: _Task, outcome: AssembleOutcome) -> None:
+        run = task.run
+        self._note_rss(outcome.pid, outcome.peak_rss_kb)
+        if run.finished:
+            return
+        run.outcomes[task.group] = outcome
+        if len(run.outcomes) == len(run.groups):
+            self._finish_run(run)
+
+    def _schedule(self, runs: list[_Run]) -> None:
+        total = sum(len(r.specs) for r in runs)
+        if self.progress is not None:
+            self.progress.start(len(runs), total)
+        if not runs:
+            return
+        pages: deque[_Task] = deque(_Task("page", r, s) for r in runs for s in r.specs)
+        ready: deque[_Task] = deque()
+        suspects: deque[_Task] = deque()
+        in_flight: dict[Any, _Task] = {}
+        executor = self._executor(total)
+        limit = executor.capacity * IN_FLIGHT_PER_WORKER
+        solo = False
+        try:
+            while pages or ready or suspects or in_flight:
+                crashed: list[_Task] = []
+                broken = False
+                if not solo:
+                    while len(in_flight) < limit and (ready or pages):
+                        task = ready.popleft() if ready else pages.popleft()
+                        if task.run.finished:
+                            continue
+                        try:
+                            in_flight[self._submit(executor, task)] = task
+                        except BrokenProcessPool:
+                            (ready if task.kind == "assemble" else pages).appendleft(task)
+                            broken = True
+                            break
+                if not in_flight and suspects and not broken:
+                    task = suspects.popleft()
+                    if not task.run.finished:
+                        in_flight[self._submit(executor, task)] = task
+                        solo = True
+                    continue
+                if in_flight and not broken:
+                    for handle in executor.wait(list(in_flight), 0.5):
+                        task = in_flight.pop(handle)
+                        try:
+                            outcome = handle.result()
+                        except BrokenProcessPool:
+                            crashed.append(task)
+                            continue
+                        except Exception as exc:  # noqa: BLE001 - lost worker, cancelled task
+                            self._fail_run(task.run, f"{task.label()}: {_describe(exc)}")
+                            continue
+                        if isinstance(outcome, PageOutcome):
+                            self._on_page(task, outcome, ready)
+                        elif isinstance(outcome, AssembleOutcome):
+                            self._on_assemble(task, outcome)
+                if crashed or broken:
+                    crashed.extend(in_flight.values())
+                    in_flight.clear()
+                    executor.restart()
+                    for task in crashed:
+                        if solo:
+                            self._fail_run(
+                                task.run,
+                                f"{task.label()}: worker process crashed, also when run alone",
+                            )
+                        else:
+                            suspects.append(task)
+                    solo = False
+                elif solo and not in_flight:
+                    solo = False
+        finally:
+            executor.close()
+
+    def run(self) -> BatchReport:
+        """Plan, schedule, write the summary; see ``run_batch``."""
+        started = time.perf_counter()
+        with _locked(self.out_dir):
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            try:
+                self.tmp.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise OutputError(
+                    f"{self.out_dir}: cannot write to the output folder ({exc.strerror or exc})"
+                ) from exc
+            with Manifest(self.out_dir / MANIFEST_NAME) as manifest:
+                self.manifest = manifest
+                reset = manifest.reset_running()
+                if reset:
+                    self.report.notes.append(
+                        f"{len(reset)} cable(s) left unfinished earlier: redone"
+                    )
+                try:
+                    self._schedule(self._prepare(self._plan(manifest)))
+                except KeyboardInterrupt:
+                    manifest.reset_running()
+                    self._write_summary(started)
+                    raise
+                self._write_summary(started)
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        return self.report
+
+    def _write_summary(self, started: float) -> None:
+        self.report.wall_seconds = time.perf_counter() - started
+        self.report.worker_peak_rss_kb = dict(self.worker_rss_kb)
+        self.report.write()
+
+
+def default_workers() -> int:
+    """Worker processes to use by default: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_batch(
+    archive_dir: Path,
+    out_dir: Path,
+    config: PipelineConfig | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    progress: BatchProgress | None = None,
+    page_fn: PageFunction | None = None,
+) -> BatchReport:
+    """Transcribe every cable under ``archive_dir`` into a mirrored tree under ``out_dir``.
+
+    Args:
+        archive_dir: folder tree of PDFs, TIFFs, page-image folders and ``.txt`` transcripts.
+        out_dir: output root; holds the manifest and batch-summary.json/csv.
+        config: pipeline settings (``config.output.formats`` chooses the files written).
+        workers: local worker processes (default: the number of cores).
+        scheduler: a Dask scheduler address (``tcp://host:8786``) to run pages on instead.
+        force: redo every cable, even those already done with the same input and settings.
+        progress: receives progress events.
+        page_fn: reads one page (default ``pipeline.read.read_one``); a top-level function.
+
+    Returns:
+        The report; ``report.exit_code`` is 0, 6 (some failed) or 8 (all failed).
+
+    Raises:
+        InputError: ``archive_dir`` is not a folder, or holds no cable.
+        OutputError: ``out_dir`` cannot be written, or another batch is writing to it.
+        BadArgumentsError: ``workers`` < 1 or the scheduler cannot be reached.
+        KeyboardInterrupt: after stopping the workers and writing the summary so far.
+    """
+    config = config or PipelineConfig()
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise BadArgumentsError(f"--workers must be at least 1, got {workers}")
+    if not archive_dir.is_dir():
+        raise InputError(f"{archive_dir}: not a folder; give the archive folder to process")
+    runner = BatchRunner(
+        archive_dir,
+        out_dir,
+        config,
+        workers=workers,
+        scheduler=scheduler,
+        force=force,
+        progress=progress,
+        page_fn=page_fn,
+    )
+    report = runner.run()
+    if not report.results:
+        raise InputError(
+            f"{archive_dir}: no cables found (PDF, TIFF, page images or .txt transcripts)"
+        )
+    return report
