@@ -80,3 +80,9 @@ class CableError(PipelineError):
     """The pages do not form one coherent cable (mixed cables, contradictory headers)."""
 
     exit_code = ExitCode.CABLE_ERROR
+
+
+class InterruptedRunError(PipelineError):
+    """The run was stopped by Ctrl-C; finished work is kept."""
+
+    exit_code = ExitCode.INTERRUPTED

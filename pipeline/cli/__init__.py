@@ -45,4 +45,8 @@ def main(argv: list[str] | None = None) -> None:
             f"internal error: {type(exc).__name__}: {exc} (set CABLE_OCR_DEBUG=1 for details)",
             int(ExitCode.INTERNAL_ERROR),
         )
-    sys.exit(result if isinstance(result, int) else 0)
+    code = result if isinstance(result, int) else 0
+    if code == ExitCode.INTERRUPTED:
+        # the parser turns Ctrl-C into this exit code before it reaches the handlers above
+        _fail("interrupted; finished outputs are kept", code)
+    sys.exit(code)

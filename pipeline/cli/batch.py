@@ -13,7 +13,7 @@ import typer
 
 from pipeline.batch.report import CableResult
 from pipeline.cli.app import app
-from pipeline.errors import ExitCode
+from pipeline.errors import InterruptedRunError
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -175,9 +175,8 @@ def batch(
                 progress=progress,
             )
     except KeyboardInterrupt:
-        sys.stderr.write(
-            "cable-ocr: error: interrupted; finished cables are kept, rerun to resume\n"
-        )
-        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        raise InterruptedRunError(
+            "interrupted; finished cables are kept, rerun to resume"
+        ) from None
     typer.echo(report.summary_line())
     raise typer.Exit(int(report.exit_code))
