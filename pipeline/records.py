@@ -198,6 +198,25 @@ class TranscriptWord:
         return self.action is not Action.REMOVED and self.zone in KEPT_ZONES
 
 
+HEADER_FIELDS = (
+    "cable_id",
+    "post",
+    "number",
+    "sections",
+    "precedence",
+    "dtg",
+    "from",
+    "to",
+    "classification",
+    "caption",
+    "eo",
+    "tags",
+    "subject",
+    "ref",
+)
+"""Names of the cable header fields, in the order they are reported."""
+
+
 @dataclass(frozen=True, slots=True)
 class FieldValue:
     """A parsed header field with where it came from and how sure the parser is."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.records import (
+    HEADER_FIELDS,
     Action,
     Box,
     FieldValue,
@@ -55,23 +56,6 @@ WORDS_CSV_COLUMNS = (
 ``source_file``/``source_page`` say where it came from; x, y, w, h is the word box in pixels
 of that page; ``alternatives`` are separated by ``|``; ``glue`` is what joins the word to the
 previous one of its paragraph (a space, or empty after a joined hyphen)."""
-
-HEADER_KEYS = (
-    "cable_id",
-    "post",
-    "number",
-    "sections",
-    "precedence",
-    "dtg",
-    "from",
-    "to",
-    "classification",
-    "caption",
-    "eo",
-    "tags",
-    "subject",
-    "ref",
-)
 
 
 def _fmt(value: float | None) -> str:
@@ -196,7 +180,7 @@ def _body_paragraph_ids(words: Iterable[TranscriptWord]) -> list[int]:
 
 def transcript_to_json(transcript: Transcript) -> dict[str, Any]:
     """transcript.json content (see schemas/transcript.schema.json)."""
-    header: dict[str, Any] = {key: None for key in HEADER_KEYS}
+    header: dict[str, Any] = {key: None for key in HEADER_FIELDS}
     header["tags"] = []
     evidence = {}
     for key, field_value in transcript.header.items():

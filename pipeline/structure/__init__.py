@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline.records import (
+    HEADER_FIELDS,
     Action,
     FieldValue,
     OcrPage,
@@ -180,23 +181,7 @@ def _header_fields(consensus: Consensus, total: int | None) -> dict[str, FieldVa
         fields["sections"] = FieldValue(
             total, sections.confidence * 0.5, sections.page, sections.line
         )
-    order = (
-        "cable_id",
-        "post",
-        "number",
-        "sections",
-        "precedence",
-        "dtg",
-        "from",
-        "to",
-        "classification",
-        "caption",
-        "eo",
-        "tags",
-        "subject",
-        "ref",
-    )
-    return {key: fields[key] for key in order if key in fields}
+    return {key: fields[key] for key in HEADER_FIELDS if key in fields}
 
 
 def _words(
