@@ -12,7 +12,7 @@ with_tests=0
 PY=${PYTHON:-python3}
 packages=()
 command -v tesseract >/dev/null 2>&1 || packages+=(tesseract-ocr)
-if ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/null | grep -qx eng; then
+if ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/null | grep -x eng >/dev/null; then
     packages+=(tesseract-ocr-eng)
 fi
 command -v pdftoppm >/dev/null 2>&1 || packages+=(poppler-utils)
@@ -20,8 +20,8 @@ command -v pdftoppm >/dev/null 2>&1 || packages+=(poppler-utils)
 if (( with_tests )); then
     command -v chromium >/dev/null 2>&1 || packages+=(chromium)
     command -v qpdf >/dev/null 2>&1 || packages+=(qpdf)
-    fc-list 2>/dev/null | grep -q "Nimbus Mono PS" || packages+=(fonts-urw-base35)
-    fc-list 2>/dev/null | grep -q "DejaVu Sans" || packages+=(fonts-dejavu-core)
+    fc-list 2>/dev/null | grep "Nimbus Mono PS" >/dev/null || packages+=(fonts-urw-base35)
+    fc-list 2>/dev/null | grep "DejaVu Sans" >/dev/null || packages+=(fonts-dejavu-core)
 fi
 
 if (( ${#packages[@]} )); then
