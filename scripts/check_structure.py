@@ -36,7 +36,6 @@ from pipeline.records import OcrPage, Transcript  # noqa: E402
 from pipeline.structure import build_transcript, grammar  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "moscow-04648"
-FALLBACK_SEED = Path("/work/shared/seed/000_f1d02bc7986dd9ec.txt")
 BOILERPLATE = re.compile(
     r"\bPAGE \d\d\b|\bSECRET SECRET\b|^SECRET$|\bS E C R E T\b|\bCat\.|Reviewed by|"
     r"NATIONAL SECURITY ARCHIVE|Department of State|\bAN: N\d",
@@ -175,10 +174,7 @@ def read_scans(scans: list[Path], cache: Path | None) -> list[OcrPage]:
 def main() -> int:
     """Run the checks."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_seed = SAMPLE / "seed.txt"
-    parser.add_argument(
-        "--seed", type=Path, default=default_seed if default_seed.is_file() else FALLBACK_SEED
-    )
+    parser.add_argument("--seed", type=Path, default=SAMPLE / "seed.txt")
     parser.add_argument("--reference", type=Path, default=SAMPLE / "reference.txt")
     parser.add_argument("--scans", type=Path, help="folder with page-*.png scans")
     parser.add_argument("--shuffle-seed", type=int, default=7)

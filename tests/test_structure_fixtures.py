@@ -8,18 +8,12 @@ from pathlib import Path
 from pipeline.records import Box, OcrPage, OcrWord, PageRef
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_CANDIDATES = (
-    ROOT / "samples" / "moscow-04648" / "seed.txt",
-    Path("/work/shared/seed/000_f1d02bc7986dd9ec.txt"),
-)
+SEED = ROOT / "samples" / "moscow-04648" / "seed.txt"
 REFERENCE = ROOT / "samples" / "moscow-04648" / "reference.txt"
 
 
 def seed_text() -> str:
-    for path in SEED_CANDIDATES:
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    raise FileNotFoundError("seed cable not found")
+    return SEED.read_text(encoding="utf-8")
 
 
 def text_page(text: str, source: str = "cable.txt", index: int = 0) -> OcrPage:
