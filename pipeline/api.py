@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.config import PipelineConfig
-from pipeline.outputs import write_outputs
+from pipeline.config import CorrectionConfig, PipelineConfig
+from pipeline.outputs import check_formats, check_output_dir, write_outputs
 from pipeline.records import OcrPage, PageRef, Transcript
+from pipeline.resources import data_path, user_data_dir
+
+if TYPE_CHECKING:
+    from pipeline.lexicon import Lexicon
 
 ProgressCallback = Callable[[PageRef, int, int], None]
 """Called after each page is read: (page, pages done, pages total)."""
@@ -27,6 +32,39 @@ def read(
     return read_pages(list(inputs), config or PipelineConfig(), progress)
 
 
+_LEXICONS: dict[tuple[object, ...], Lexicon] = {}
+
+
+def _file_stamps(config: CorrectionConfig) -> tuple[tuple[str, int, int], ...]:
+    folder = Path(config.dictionaries_dir) if config.dictionaries_dir else data_path("dictionaries")
+    paths = [p for p in folder.glob("*") if p.is_file()]
+    paths += [
+        Path(config.user_dictionary)
+        if config.user_dictionary
+        else user_data_dir() / "user_words.txt",
+        Path(config.protected_file) if config.protected_file else user_data_dir() / "protected.txt",
+    ]
+    stamps = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(stamps))
+
+
+def lexicon_for(config: CorrectionConfig) -> Lexicon:
+    """The dictionaries for ``config``, loaded once per process while their files are unchanged."""
+    from pipeline.lexicon import load_lexicon
+
+    key = (config, _file_stamps(config))
+    if key not in _LEXICONS:
+        _LEXICONS.clear()
+        _LEXICONS[key] = load_lexicon(config)
+    return _LEXICONS[key]
+
+
 def assemble(pages: Sequence[OcrPage], config: PipelineConfig | None = None) -> Transcript:
     """Structure the pages into one cable and correct its words."""
     from pipeline.structure import build_transcript
@@ -35,10 +73,9 @@ def assemble(pages: Sequence[OcrPage], config: PipelineConfig | None = None) -> 
     transcript = build_transcript(pages)
     if config.correction.enabled:
         from pipeline.correct import correct_transcript
-        from pipeline.lexicon import load_lexicon
 
         transcript = correct_transcript(
-            transcript, load_lexicon(config.correction), config.correction
+            transcript, lexicon_for(config.correction), config.correction
         )
     return transcript
 
@@ -59,7 +96,12 @@ def transcribe_to(
     config: PipelineConfig | None = None,
     progress: ProgressCallback | None = None,
 ) -> tuple[Transcript, list[Path]]:
-    """``transcribe`` and write the configured output formats into ``out_dir``."""
+    """``transcribe`` and write the configured output formats into ``out_dir``.
+
+    The output folder and the formats' dependencies are checked before any page is read.
+    """
     config = config or PipelineConfig()
+    check_formats(config.output.formats)
+    check_output_dir(out_dir)
     transcript = transcribe(inputs, config, progress)
     return transcript, write_outputs(transcript, out_dir, config.output.formats)

@@ -22,8 +22,8 @@ class ExitCode(IntEnum):
     - ``CABLE_ERROR`` (7): the input is not one coherent cable (two cables mixed, contradictory
       section counts) and was refused.
     - ``ALL_FAILED`` (8): a batch in which every cable failed.
-    - ``INTERNAL_ERROR`` (15): an unexpected error (a bug): reported in one line, details in
-      the log with ``--debug``.
+    - ``INTERNAL_ERROR`` (15): an unexpected error (a bug): reported in one line; set
+      ``CABLE_OCR_DEBUG=1`` for the traceback.
     - ``INTERRUPTED`` (130): stopped by Ctrl-C; finished work is kept.
     """
 

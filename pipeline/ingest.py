@@ -140,7 +140,8 @@ def _file_pages(path: Path, index: int, config: IngestConfig) -> list[PageSpec]:
         raise InputError(
             f"{path}: unsupported format; give a PDF, TIFF, PNG, JPEG, BMP or .txt transcript"
         )
-    source = str(path)
+    # absolute, so outputs can find the page again from any working directory
+    source = str(path.resolve())
     if kind == "text":
         try:
             path.read_text(encoding="utf-8")
@@ -177,17 +178,28 @@ def discover_pages(inputs: Sequence[Path], config: IngestConfig) -> list[PageSpe
         raise InputError("no input given; name a PDF, image, folder or .txt transcript")
     specs: list[PageSpec] = []
     for path in inputs:
-        if path.is_dir():
-            files = sorted(
-                (p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
-                key=natural_key,
-            )
-            if not files:
-                raise InputError(f"{path}: folder holds no page images (png, jpg, tif, bmp)")
-            for file in files:
-                specs.extend(_file_pages(file, len(specs), config))
-        else:
-            specs.extend(_file_pages(path, len(specs), config))
+        try:
+            specs.extend(_input_pages(path, len(specs), config))
+        except OSError as exc:
+            raise InputError(
+                f"{path}: cannot read ({exc.strerror or exc}); check permissions"
+            ) from exc
+    return specs
+
+
+def _input_pages(path: Path, index: int, config: IngestConfig) -> list[PageSpec]:
+    """Pages of one input: a file, or a folder of page images."""
+    if not path.is_dir():
+        return _file_pages(path, index, config)
+    files = sorted(
+        (p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
+        key=natural_key,
+    )
+    if not files:
+        raise InputError(f"{path}: folder holds no page images (png, jpg, tif, bmp)")
+    specs: list[PageSpec] = []
+    for file in files:
+        specs.extend(_file_pages(file, index + len(specs), config))
     return specs
 
 

@@ -275,19 +275,16 @@ class Transcript:
             if word.in_transcript and word.zone in zones:
                 yield word
 
-    def _grouped(self, *zones: Zone) -> list[str]:
+    def blocks(self, *zones: Zone) -> list[tuple[int, str]]:
+        """(paragraph id, text) of each non-empty paragraph of ``zones``, in reading order."""
         groups: dict[int, list[TranscriptWord]] = {}
-        order: list[int] = []
         for word in self.zone_words(*zones):
             key = word.paragraph if word.paragraph is not None else -1
-            if key not in groups:
-                groups[key] = []
-                order.append(key)
-            groups[key].append(word)
-        texts = []
-        for key in order:
+            groups.setdefault(key, []).append(word)
+        blocks = []
+        for key, words in groups.items():
             parts: list[str] = []
-            for word in groups[key]:
+            for word in words:
                 if not word.final_text:
                     continue
                 if parts:
@@ -295,8 +292,11 @@ class Transcript:
                 parts.append(word.final_text)
             text = "".join(parts).strip()
             if text:
-                texts.append(text)
-        return texts
+                blocks.append((key, text))
+        return blocks
+
+    def _grouped(self, *zones: Zone) -> list[str]:
+        return [text for _, text in self.blocks(*zones)]
 
     def header_lines(self) -> list[str]:
         """The header block, one string per line."""

@@ -169,15 +169,6 @@ def _page_json(info: PageInfo) -> dict[str, Any]:
     }
 
 
-def _body_paragraph_ids(words: Iterable[TranscriptWord]) -> list[int]:
-    """Paragraph ids of the body in order of first appearance (as ``body_paragraphs`` groups)."""
-    ids: dict[int, None] = {}
-    for word in words:
-        if word.in_transcript and word.zone is Zone.BODY and word.final_text:
-            ids.setdefault(word.paragraph if word.paragraph is not None else -1, None)
-    return list(ids)
-
-
 def transcript_to_json(transcript: Transcript) -> dict[str, Any]:
     """transcript.json content (see schemas/transcript.schema.json)."""
     header: dict[str, Any] = {key: None for key in HEADER_FIELDS}
@@ -193,12 +184,9 @@ def transcript_to_json(transcript: Transcript) -> dict[str, Any]:
             "alternatives": list(field_value.alternatives),
         }
     kinds = transcript.paragraph_kinds
-    body_ids = _body_paragraph_ids(transcript.words)
-    body = transcript.body_paragraphs()
-    paragraphs = [
-        {"kind": kinds.get(pid, "paragraph"), "text": text}
-        for pid, text in zip(body_ids, body, strict=False)
-    ]
+    blocks = transcript.blocks(Zone.BODY)
+    body = [text for _, text in blocks]
+    paragraphs = [{"kind": kinds.get(pid, "paragraph"), "text": text} for pid, text in blocks]
     counts = {action.value: 0 for action in Action}
     for word in transcript.words:
         counts[word.action.value] += 1
@@ -255,10 +243,10 @@ def read_transcript(out_dir: Path) -> Transcript:
                 votes=evidence.get("votes", 1),
                 alternatives=tuple(evidence.get("alternatives", ())),
             )
-        body_ids = _body_paragraph_ids(words)
+        blocks = Transcript(words=tuple(words)).blocks(Zone.BODY)
         kinds = {
             pid: para["kind"]
-            for pid, para in zip(body_ids, data.get("paragraphs", []), strict=False)
+            for (pid, _), para in zip(blocks, data.get("paragraphs", []), strict=False)
         }
         steps = tuple(
             ProcessingStep(s["stage"], s["description"], s.get("settings", {}))

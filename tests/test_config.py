@@ -47,3 +47,27 @@ def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, message: str) 
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(BadArgumentsError, match="not found"):
         load_config(tmp_path / "absent.toml")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[ingest]\ndpi = "300"\n',
+        "ingest = 3\n",
+        '[output]\nformats = "txt"\n',
+        "[correction]\nenabled = 1\n",
+        "[preprocess]\nsteps = [1, 2]\n",
+    ],
+)
+def test_wrong_types_are_bad_arguments(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(BadArgumentsError, match="wrong type|table"):
+        load_config(path)
+
+
+def test_optional_and_float_fields_accept_toml_values(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[correction]\napply_above = 1\nflag_above = 0.5\n[ingest]\nfirst_page = 2\n")
+    config = load_config(path)
+    assert config.correction.apply_above == 1 and config.ingest.first_page == 2

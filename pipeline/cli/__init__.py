@@ -36,6 +36,10 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the one place a bug becomes a one-line error
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            # ``cable-ocr`` alone: the help is what was asked for
+            sys.stdout.write(exc.format_message() + "\n")  # type: ignore[attr-defined]
+            sys.exit(int(ExitCode.OK))
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             # a usage error from the command-line parser (bad option, missing argument)
             _fail(exc.format_message(), int(ExitCode.BAD_ARGS))
@@ -48,5 +52,5 @@ def main(argv: list[str] | None = None) -> None:
     code = result if isinstance(result, int) else 0
     if code == ExitCode.INTERRUPTED:
         # the parser turns Ctrl-C into this exit code before it reaches the handlers above
-        _fail("interrupted; finished outputs are kept", code)
+        _fail("interrupted", code)
     sys.exit(code)

@@ -54,7 +54,10 @@ def transcribe(
         str | None,
         typer.Option(help="Comma-separated preprocessing steps, or 'none'."),
     ] = None,
-    correct: Annotated[bool, typer.Option(help="Run the cable-vocabulary corrector.")] = True,
+    correct: Annotated[
+        bool | None,
+        typer.Option(help="Run the cable-vocabulary corrector (default: on, or as configured)."),
+    ] = None,
     formats: Annotated[
         str | None,
         typer.Option(help="Comma-separated outputs: txt,json,csv,alto,hocr,pdf."),
@@ -80,7 +83,7 @@ def transcribe(
             config.preprocess, steps=None if steps is None else () if steps == ("none",) else steps
         ),
         output=_with(config.output, formats=fmts),
-        correction=dataclasses.replace(config.correction, enabled=correct),
+        correction=_with(config.correction, enabled=correct),
     )
     validate_config(config)
     with page_progress(enabled=not quiet) as progress:

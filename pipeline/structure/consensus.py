@@ -14,24 +14,11 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from pipeline.records import Action, FieldValue, Source
+from pipeline.records import HEADER_FIELDS, Action, FieldValue, Source
 from pipeline.structure.classify import HeaderCopy, Line
 
-VOTED_FIELDS = (
-    "cable_id",
-    "sections",
-    "precedence",
-    "dtg",
-    "zff",
-    "from",
-    "to",
-    "classification",
-    "caption",
-    "eo",
-    "tags",
-    "subject",
-    "ref",
-)
+VOTED_FIELDS = tuple(f for f in HEADER_FIELDS if f not in ("post", "number")) + ("zff",)
+"""Fields voted across header copies (post and number are derived from ``cable_id``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,7 +210,8 @@ def find_gaps(
             pages.setdefault(unit.key[0], set()).add(unit.key[1])
     if not pages:
         return gaps, warnings
-    total = max(sections or 0, max(pages))
+    # a known section count bounds the gaps: one misread number must not invent dozens
+    total = sections if sections is not None else max(pages)
 
     def position(section: int, page: int) -> int:
         for index, unit in enumerate(ordered):
