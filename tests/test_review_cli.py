@@ -102,9 +102,77 @@ def test_apply_rerenders_archive_formats_already_present(
     from pipeline.outputs import write_outputs
     from pipeline.serialize import read_transcript
 
-    write_outputs(read_transcript(out), out, ["alto"])
+    write_outputs(read_transcript(out), out, ["txt", "json", "csv", "alto"])
     assert existing_formats(out) == ["txt", "json", "csv", "alto"]
     assert "UNGAR" in (out / "alto.xml").read_text(encoding="utf-8")
     DecisionStore(out).decide(NewDecision(6, DecisionAction.REJECT, "UNGA", "UNGAR", "UNGA", "ann"))
     assert _run(["apply", str(out)]) == 0
     assert "UNGAR" not in (out / "alto.xml").read_text(encoding="utf-8")
+
+
+def _transcribe_again(out: Path) -> None:
+    """Write a new transcription into ``out``: same words at the same indexes but one more."""
+    from dataclasses import replace
+
+    from pipeline.outputs import write_outputs
+    from pipeline.serialize import read_transcript
+
+    transcript = read_transcript(out)
+    extra = replace(transcript.words[-1], index=len(transcript.words), ocr_text="NEW")
+    extra = replace(extra, final_text="NEW")
+    write_outputs(
+        replace(transcript, words=(*transcript.words, extra)), out, ["txt", "json", "csv"]
+    )
+
+
+def test_decisions_made_on_an_earlier_transcription_are_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.review.decisions import transcript_fingerprint
+    from pipeline.review.session import ReviewSession
+    from pipeline.serialize import read_transcript
+
+    monkeypatch.setenv("CABLE_OCR_HOME", str(tmp_path / "home"))
+    out = build_image_folder(tmp_path)
+    session = ReviewSession([out], "ann")
+    session.decide(0, 6, DecisionAction.REJECT)  # UNGAR -> UNGA
+    session.decide(0, 1, DecisionAction.EDIT, "MOSCOU")
+    _transcribe_again(out)  # the OCR text at indexes 1 and 6 is unchanged
+    assert _run(["apply", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "0 decisions applied" in printed and "2 stale" in printed
+    text = (out / "transcript.txt").read_text(encoding="utf-8")
+    assert "UNGAR" in text and "MOSCOU" not in text and "NEW" in text
+    assert not (tmp_path / "home" / "user_words.txt").exists()
+    from pipeline.review.session import apply_folder
+
+    assert apply_folder(out).summary.stale == 2
+
+    fresh = ReviewSession([out], "bob")  # the queue of the new transcription
+    data = fresh.snapshot()
+    assert data["decided"] == 0 and all(i["decision"] is None for i in data["items"])
+    assert fresh.decide(0, 6, DecisionAction.REJECT).decision.revision == 1  # no conflict
+    before = transcript_fingerprint(read_transcript(out))
+    result = fresh.apply()[0]
+    assert (result.summary.rejected, result.summary.stale) == (1, 1)
+    assert "UNGAR" not in (out / "transcript.txt").read_text(encoding="utf-8")
+    assert transcript_fingerprint(read_transcript(out)) == before  # applying keeps it
+
+
+@pytest.mark.parametrize("command", ["review", "apply"])
+def test_help_ends_with_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run([command, "--help"]) == 0
+    text = capsys.readouterr().out
+    description = text.split("\nArguments:")[0].rstrip().splitlines()
+    start = max(i for i, line in enumerate(description) if line.strip() == "Example:")
+    examples = description[start + 1 :]
+    assert examples and all(line.strip().startswith(f"cable-ocr {command} ") for line in examples)
+
+
+def test_allowed_hosts_include_the_listening_address() -> None:
+    from pipeline.cli.review import allowed_hosts, host_header
+
+    assert host_header("::1") == "[::1]" and host_header("127.0.0.2") == "127.0.0.2"
+    assert allowed_hosts("::1", None) == ["[::1]", "127.0.0.1", "localhost"]
+    assert allowed_hosts("127.0.0.1", None) == ["127.0.0.1", "localhost"]
+    assert allowed_hosts("0.0.0.0", "s3cret-token") is None

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from test_review_support import XSS, build_transcript
 
-from pipeline.records import Action, Source
+from pipeline.records import Action, Source, Transcript
 from pipeline.review.decisions import (
     Decision,
     DecisionAction,
@@ -17,17 +17,20 @@ from pipeline.review.decisions import (
     pending_items,
     progress,
     summarize,
+    transcript_fingerprint,
 )
 from pipeline.review.learn import PROTECTED, USER_WORDS, append_unique, lessons, teach, tokens
 
 A = DecisionAction
 
 
-def _t():
+def _t() -> Transcript:
     return build_transcript("cable.txt", None)
 
 
-def _d(index: int, action: DecisionAction, after: str, revision: int = 0, ocr: str | None = None):
+def _d(
+    index: int, action: DecisionAction, after: str, revision: int = 0, ocr: str | None = None
+) -> Decision:
     words = _t().words
     return Decision(
         index=index,
@@ -130,6 +133,26 @@ def test_stale_decisions_are_ignored_and_counted() -> None:
     out = apply_decisions(_t(), decisions)
     assert out.words == _t().words
     assert summarize(_t(), decisions).stale == 2
+
+
+def test_decisions_made_on_another_transcript_are_stale() -> None:
+    current = transcript_fingerprint(_t())
+    other = replace(_t(), words=_t().words[:-1])
+    assert transcript_fingerprint(other) != current
+    mine = replace(_d(1, A.APPROVE, "MOSCOW"), fingerprint=current)
+    theirs = replace(_d(6, A.REJECT, "UNGA"), fingerprint=transcript_fingerprint(other))
+    unknown = _d(5, A.EDIT, "TEN")  # no fingerprint recorded: judged by its OCR text only
+    decisions = [mine, theirs, unknown]
+    out = apply_decisions(_t(), decisions)
+    assert [w.final_text for w in out.words if w.index in (1, 5, 6)] == ["MOSCOW", "TEN", "UNGAR"]
+    assert out.words[6].source is not Source.REVIEWER
+    summary = summarize(_t(), decisions)
+    assert (summary.applied, summary.stale) == (2, 1)
+    assert lessons(_t(), decisions).protected == ()
+    decided = apply_decisions(_t(), [replace(theirs, fingerprint=current)])
+    assert 6 in {i.index for i in pending_items(decided, {6: replace(theirs, fingerprint=current)})}
+    assert 6 not in {i.index for i in pending_items(decided, {6: theirs})}
+    assert transcript_fingerprint(out) == current  # applying decisions keeps the fingerprint
 
 
 def test_decided_words_stay_in_queue_with_their_original_proposal() -> None:

@@ -146,3 +146,38 @@ def test_two_processes_decide_200_items(tmp_path: Path) -> None:
         b = pool.submit(_worker, str(out), "bob", order[1::2] + order[::2], None)
         won_a, won_b = a.result(timeout=60), b.result(timeout=60)
     _check(out, won_a, won_b, "processes")
+
+
+def test_decisions_from_another_transcript_are_stale_not_conflicts(tmp_path: Path) -> None:
+    old = DecisionStore(tmp_path, "fp-old")
+    old.decide(_new(3, A.APPROVE, "ann"))
+    old.decide(_new(4, A.REJECT, "ann", after="W4X"))
+    assert [d.fingerprint for d in old.history()] == ["fp-old", "fp-old"]
+    new = DecisionStore(tmp_path, "fp-new")
+    assert new.effective() == {}
+    assert sorted(new.stale()) == [3, 4]
+    decided = new.decide(_new(3, A.EDIT, "bob", after="W3Y"))  # no conflict with the stale one
+    assert (decided.revision, decided.fingerprint) == (1, "fp-new")
+    assert list(new.effective()) == [3] and list(new.stale()) == [4]
+    assert len(new.history()) == 3  # the audit log keeps everything
+    assert old.effective()[4].action is A.REJECT and 3 not in old.effective()
+
+
+def test_rows_without_fingerprint_are_stamped_by_the_first_store_with_one(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / DB_NAME) as conn:  # a database from before fingerprints
+        conn.execute(
+            "CREATE TABLE decisions (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "word_index INTEGER NOT NULL, revision INTEGER NOT NULL DEFAULT 0, "
+            "action TEXT NOT NULL, ocr_text TEXT NOT NULL, before TEXT NOT NULL, "
+            "after TEXT NOT NULL, reviewer TEXT NOT NULL, decided_at TEXT NOT NULL, "
+            "supersedes INTEGER REFERENCES decisions(id), UNIQUE (word_index, revision))"
+        )
+        conn.execute(
+            "INSERT INTO decisions (word_index, revision, action, ocr_text, before, after, "
+            "reviewer, decided_at) VALUES (1, 0, 'approve', 'W1X', 'W1', 'W1', 'ann', 't')"
+        )
+    conn.close()
+    assert DecisionStore(tmp_path).history()[0].fingerprint is None
+    assert list(DecisionStore(tmp_path, "fp-a").effective()) == [1]
+    assert DecisionStore(tmp_path).history()[0].fingerprint == "fp-a"
+    assert list(DecisionStore(tmp_path, "fp-b").stale()) == [1]

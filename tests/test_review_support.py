@@ -45,7 +45,7 @@ def make_page(path: Path) -> list[Box]:
         x = x_by_line.get(line, 20)
         y = 20 + 45 * line
         text = ocr if ocr != XSS else "SCRlPT"
-        left, top, right, bottom = draw.textbbox((x, y), text)
+        left, top, right, bottom = (round(v) for v in draw.textbbox((x, y), text))
         draw.text((x, y), text, fill=0)
         boxes.append(Box(left, top, right - left, bottom - top))
         x_by_line[line] = right + 18

@@ -5,6 +5,7 @@ import io
 import re
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -18,6 +19,9 @@ from test_review_support import XSS, build_image_folder, build_many, build_text_
 
 from pipeline.review.session import ReviewSession  # noqa: E402
 from pipeline.review.webapp import CSRF_COOKIE, create_app  # noqa: E402
+
+if TYPE_CHECKING:
+    import httpx
 
 BASE = "http://127.0.0.1"
 
@@ -41,8 +45,9 @@ def _csrf(client: TestClient) -> str:
     return match.group(1)
 
 
-def _decide(client: TestClient, csrf: str, **body: object):
-    return client.post("/api/decide", json=body, headers={"X-CSRF-Token": csrf})
+def _decide(client: TestClient, csrf: str, **body: object) -> httpx.Response:
+    response: httpx.Response = client.post("/api/decide", json=body, headers={"X-CSRF-Token": csrf})
+    return response
 
 
 def test_queue_page_escapes_ocr_text_everywhere(tmp_path: Path) -> None:
@@ -204,3 +209,102 @@ def test_csrf_cookie_is_httponly_and_strict(tmp_path: Path) -> None:
     client = _client(build_image_folder(tmp_path))
     header = client.get("/").headers["set-cookie"]
     assert CSRF_COOKIE in header and "HttpOnly" in header and "SameSite=strict" in header
+
+
+def test_forged_csrf_cookie_and_matching_form_value_are_refused(tmp_path: Path, home: Path) -> None:
+    out = build_image_folder(tmp_path)
+    client = _client(out)
+    forged = "A" * 43  # what a page on another localhost port can set and echo back
+    client.cookies.set(CSRF_COOKIE, forged)
+    form = client.post("/api/apply", data={"csrf": forged})
+    assert form.status_code == 403
+    header = _decide(client, forged, folder=0, index=1, action="approve")
+    assert header.status_code == 403
+    assert client.get("/api/items").json()["decided"] == 0
+    assert not (home / "user_words.txt").exists()
+
+    real = _csrf(client)  # the page keeps the cookie it got and shows the token that goes with it
+    assert real != forged and client.cookies.get(CSRF_COOKIE) == forged
+    assert _decide(client, real, folder=0, index=1, action="approve").status_code == 200
+    applied = client.post("/api/apply", data={"csrf": real})
+    assert applied.status_code == 200, applied.text
+    assert "1 decisions applied" in applied.json()["results"][0]
+
+
+def test_csrf_token_only_works_with_its_own_cookie_and_app(tmp_path: Path) -> None:
+    out = build_image_folder(tmp_path)
+    client = _client(out)
+    csrf = _csrf(client)
+    browser_id = client.cookies.get(CSRF_COOKIE)
+    assert browser_id and csrf != browser_id  # the token is not the cookie echoed back
+    other = _client(out)  # another server instance: another secret
+    other.cookies.set(CSRF_COOKIE, browser_id)
+    assert _decide(other, csrf, folder=0, index=1, action="approve").status_code == 403
+    client.cookies.set(CSRF_COOKIE, "B" * 43)
+    assert _decide(client, csrf, folder=0, index=1, action="approve").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("bound", "header"),
+    [("::1", "[::1]:8765"), ("127.0.0.2", "127.0.0.2:8765"), ("0:0:0:0:0:0:0:1", "[::1]")],
+)
+def test_server_answers_the_loopback_address_it_listens_on(
+    tmp_path: Path, bound: str, header: str
+) -> None:
+    from pipeline.cli.review import allowed_hosts
+
+    session = ReviewSession([build_image_folder(tmp_path)], "ann")
+    default = TestClient(create_app(session), base_url=BASE)
+    assert default.get("/api/items", headers={"host": header}).status_code == 400
+    client = TestClient(create_app(session, allowed_hosts=allowed_hosts(bound, None)))
+    assert client.get("/api/items", headers={"host": header}).status_code == 200
+    assert client.get("/", headers={"host": "127.0.0.1:8765"}).status_code == 200
+    assert client.get("/", headers={"host": "localhost"}).status_code == 200
+    assert client.get("/", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_concurrent_applies_are_serialized(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from pipeline.review import session as session_module
+
+    real_apply = session_module.apply_folder
+    running = 0
+    most = 0
+    guard = threading.Lock()
+
+    def slow_apply(out_dir: Path, teach_dir: Path | None = None) -> session_module.ApplyResult:
+        nonlocal running, most
+        with guard:
+            running += 1
+            most = max(most, running)
+        try:
+            time.sleep(0.2)
+            return real_apply(out_dir, teach_dir)
+        finally:
+            with guard:
+                running -= 1
+
+    monkeypatch.setattr(session_module, "apply_folder", slow_apply)
+    out = build_image_folder(tmp_path)
+    client = _client(out)
+    csrf = _csrf(client)
+    assert _decide(client, csrf, folder=0, index=6, action="reject").status_code == 200
+    statuses: list[int] = []
+    start = threading.Barrier(3)
+
+    def click() -> None:
+        start.wait()
+        statuses.append(client.post("/api/apply", headers={"X-CSRF-Token": csrf}).status_code)
+
+    threads = [threading.Thread(target=click) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [200, 200, 200]
+    assert most == 1
+    assert "UNGAR" not in (out / "transcript.txt").read_text(encoding="utf-8")
+    assert (home / "protected.txt").read_text(encoding="utf-8").split() == ["UNGA"]

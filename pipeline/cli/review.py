@@ -28,6 +28,27 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def host_header(host: str) -> str:
+    """``host`` as a Host header carries it: IPv6 addresses in brackets, compressed."""
+    if ":" not in host:
+        return host.lower()
+    try:
+        return f"[{ipaddress.IPv6Address(host.strip('[]')).compressed}]"
+    except ValueError:
+        return f"[{host.strip('[]').lower()}]"
+
+
+def allowed_hosts(host: str, token: str | None) -> list[str] | None:
+    """Host header values the server answers when it listens on ``host``.
+
+    Without a token: the listening address plus 127.0.0.1 and localhost (the DNS-rebinding
+    guard). With a token: ``None``, any host (the token guards every request).
+    """
+    if token:
+        return None
+    return list(dict.fromkeys([host_header(host), "127.0.0.1", "localhost"]))
+
+
 def _default_reviewer() -> str:
     try:
         return getpass.getuser()
@@ -73,9 +94,11 @@ def review(
 
     Keys: a approve, r reject, e edit, s skip, 1-5 pick an alternative, arrows move.
 
+    \b
     Example:
         cable-ocr review out/moscow --reviewer alice
-    """
+        cable-ocr review out/moscow out/cairo --host ::1 --port 0
+    """  # noqa: D301 (\b keeps the example lines as written)
     if not is_loopback(host) and not token:
         raise BadArgumentsError(f"--host {host} is reachable from other machines; add --token")
     if token is not None and len(token) < 8:
@@ -94,10 +117,10 @@ def review(
     from pipeline.review.session import ReviewSession
 
     session = ReviewSession(out_dirs, reviewer or _default_reviewer())
-    web = create_app(session, token=token)
+    web = create_app(session, token=token, allowed_hosts=allowed_hosts(host, token))
     sock = _bind(host, port)
     bound_port = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
+    shown = host_header(host)
     url = f"http://{shown}:{bound_port}/" + (f"?token={token}" if token else "")
     total = sum(len(folder.items) for folder in session.folders)
     typer.echo(f"reviewing {total} flagged word(s) in {len(session.folders)} folder(s)")
@@ -122,9 +145,10 @@ def apply_command(
     Approved corrections go to user_words.txt, rejected OCR texts to protected.txt (in
     $CABLE_OCR_HOME or ~/.local/share/cable-ocr), for later runs.
 
+    \b
     Example:
         cable-ocr apply out/moscow
-    """
+    """  # noqa: D301 (\b keeps the example lines as written)
     from pipeline.review.session import apply_folder
 
     for out_dir in out_dirs:

@@ -14,6 +14,8 @@ Every decided word gets ``source = reviewer`` and ``posterior = 1.0``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -60,6 +62,8 @@ class Decision:
     """Row id in the decisions database (0 when not stored)."""
     supersedes: int | None = None
     """Row id of the decision this revision replaces."""
+    fingerprint: str | None = None
+    """``transcript_fingerprint`` of the transcript decided on (``None``: not recorded)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,7 @@ def pending_items(
     ``CONTEXT_WORDS`` on each side).
     """
     decisions = decisions or {}
+    fingerprint = transcript_fingerprint(transcript)
     lines: dict[tuple[int, int], list[TranscriptWord]] = {}
     for word in transcript.words:
         lines.setdefault(_line_keys(word), []).append(word)
@@ -155,7 +160,7 @@ def pending_items(
         proposal = word.final_text
         if word.action is not Action.FLAGGED:
             earlier = decisions.get(word.index)
-            if earlier is None or is_stale(word, earlier):
+            if earlier is None or is_stale(word, earlier, fingerprint):
                 continue
             proposal = earlier.before
         line = lines[_line_keys(word)]
@@ -196,9 +201,47 @@ def effective_decisions(decisions: Iterable[Decision]) -> dict[int, Decision]:
     return latest
 
 
-def is_stale(word: TranscriptWord, decision: Decision) -> bool:
-    """True when the word no longer matches the OCR text the decision was made on."""
-    return word.ocr_text != decision.ocr_text
+def transcript_fingerprint(transcript: Transcript) -> str:
+    """A hash identifying the words a transcript was read as, to tell its decisions apart.
+
+    It covers each word's index, OCR text, page and line, in order, and not what review
+    changes (final text, action, source, posterior), so applying decisions keeps it; a new
+    transcription into the same folder changes it as soon as any word is read differently.
+    """
+    digest = hashlib.sha256()
+    for word in transcript.words:
+        page = None if word.page is None else [word.page.index, word.page.page_number]
+        row = [word.index, word.ocr_text, page, word.line]
+        digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def is_stale(word: TranscriptWord, decision: Decision, fingerprint: str | None = None) -> bool:
+    """True when a decision no longer applies to the word.
+
+    Args:
+        word: the word the decision is keyed to (by index).
+        decision: the decision.
+        fingerprint: ``transcript_fingerprint`` of the word's transcript; when given, a
+            decision recorded on a different transcript is stale.
+    """
+    if word.ocr_text != decision.ocr_text:
+        return True
+    return from_other_transcript(decision, fingerprint)
+
+
+def from_other_transcript(decision: Decision, fingerprint: str | None) -> bool:
+    """True when ``decision`` was made on a transcript other than the one ``fingerprint`` names.
+
+    A decision without a recorded fingerprint, or a ``None`` fingerprint, never counts as
+    from another transcript.
+    """
+    return (
+        fingerprint is not None
+        and decision.fingerprint is not None
+        and decision.fingerprint != fingerprint
+    )
 
 
 def _decided_word(word: TranscriptWord, decision: Decision) -> TranscriptWord:
@@ -219,7 +262,8 @@ class ApplySummary:
     edited: int = 0
     skipped: int = 0
     stale: int = 0
-    """Decisions whose word is missing or has a different OCR text now (ignored)."""
+    """Decisions whose word is missing, has a different OCR text now, or that were made on
+    another transcript of the folder (ignored)."""
 
     @property
     def applied(self) -> int:
@@ -230,11 +274,12 @@ class ApplySummary:
 def summarize(transcript: Transcript, decisions: Iterable[Decision]) -> ApplySummary:
     """Count what applying ``decisions`` (their effective revisions) to ``transcript`` does."""
     by_index = {word.index: word for word in transcript.words}
+    fingerprint = transcript_fingerprint(transcript)
     counts = dict.fromkeys(DecisionAction, 0)
     stale = 0
     for decision in effective_decisions(decisions).values():
         word = by_index.get(decision.index)
-        if word is None or is_stale(word, decision):
+        if word is None or is_stale(word, decision, fingerprint):
             stale += 1
             continue
         counts[decision.action] += 1
@@ -253,16 +298,22 @@ def apply_decisions(
     """A new transcript with the reviewer's decisions applied.
 
     Only the highest revision per word counts. ``skip`` changes nothing; stale decisions
-    (word missing or OCR text changed since) are ignored. Applying twice gives the same
+    (word missing, OCR text changed since, or made on another transcript, see
+    ``transcript_fingerprint``) are ignored. Applying twice gives the same
     result: a previous ``review`` processing step is replaced, not repeated.
     """
     rows: Iterable[Decision] = decisions.values() if isinstance(decisions, Mapping) else decisions
     chosen = effective_decisions(rows)
     summary = summarize(transcript, chosen.values())
+    fingerprint = transcript_fingerprint(transcript)
     words = []
     for word in transcript.words:
         decision = chosen.get(word.index)
-        if decision is None or decision.action is DecisionAction.SKIP or is_stale(word, decision):
+        if (
+            decision is None
+            or decision.action is DecisionAction.SKIP
+            or is_stale(word, decision, fingerprint)
+        ):
             words.append(word)
         else:
             words.append(_decided_word(word, decision))

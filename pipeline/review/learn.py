@@ -19,7 +19,13 @@ from pipeline.errors import OutputError
 from pipeline.outputs import atomic_write
 from pipeline.records import Transcript
 from pipeline.resources import user_data_dir
-from pipeline.review.decisions import Decision, DecisionAction, effective_decisions, is_stale
+from pipeline.review.decisions import (
+    Decision,
+    DecisionAction,
+    effective_decisions,
+    is_stale,
+    transcript_fingerprint,
+)
 
 USER_WORDS = "user_words.txt"
 PROTECTED = "protected.txt"
@@ -59,11 +65,12 @@ def _unique(values: Iterable[str]) -> tuple[str, ...]:
 def lessons(transcript: Transcript, decisions: Iterable[Decision]) -> Lessons:
     """The user words and protected tokens taught by the effective, non-stale decisions."""
     by_index = {word.index: word for word in transcript.words}
+    fingerprint = transcript_fingerprint(transcript)
     words: list[str] = []
     protected: list[str] = []
     for decision in effective_decisions(decisions).values():
         word = by_index.get(decision.index)
-        if word is None or is_stale(word, decision):
+        if word is None or is_stale(word, decision, fingerprint):
             continue
         if decision.action is DecisionAction.REJECT:
             protected.extend(tokens(decision.ocr_text))

@@ -6,6 +6,7 @@ crops and the learning files.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from pipeline.review.decisions import (
     effective_decisions,
     pending_items,
     summarize,
+    transcript_fingerprint,
 )
 from pipeline.review.learn import lessons, teach
 from pipeline.review.store import DecisionConflictError, DecisionStore, NewDecision
@@ -128,13 +130,14 @@ class ReviewSession:
             raise BadArgumentsError("the same output folder is given twice")
         self.reviewer = reviewer
         self.folders: list[Folder] = []
+        self._apply_lock = threading.Lock()
         for number, path in enumerate(resolved):
             transcript = read_transcript(path)
             folder = Folder(
                 number=number,
                 path=path,
                 transcript=transcript,
-                store=DecisionStore(path),
+                store=DecisionStore(path, transcript_fingerprint(transcript)),
                 crops=CropCache(transcript, path),
             )
             folder.items = pending_items(transcript, folder.store.effective())
@@ -266,8 +269,13 @@ class ReviewSession:
         return rows
 
     def apply(self) -> list[ApplyResult]:
-        """Apply every folder's decisions (see ``apply_folder``)."""
-        return [apply_folder(folder.path) for folder in self.folders]
+        """Apply every folder's decisions (see ``apply_folder``).
+
+        Applies are serialized: a second call (a double click on "Apply decisions") waits for
+        the first to finish instead of writing the same files at the same time.
+        """
+        with self._apply_lock:
+            return [apply_folder(folder.path) for folder in self.folders]
 
 
 def apply_folder(out_dir: Path, teach_dir: Path | None = None) -> ApplyResult:
@@ -276,14 +284,15 @@ def apply_folder(out_dir: Path, teach_dir: Path | None = None) -> ApplyResult:
     Reads the folder (``read_transcript``), applies the effective decisions, rewrites
     transcript.txt, transcript.json, words.csv and any alto/hocr/pdf output already there,
     then appends approved corrections to ``user_words.txt`` and rejected OCR texts to
-    ``protected.txt``.
+    ``protected.txt``. Decisions made on another transcript of the folder (it was transcribed
+    again since) are stale: counted in the summary, not applied.
 
     Args:
         out_dir: the output folder.
         teach_dir: where the learning files live; ``user_data_dir()`` when ``None``.
     """
     transcript = read_transcript(out_dir)
-    decisions = DecisionStore(out_dir).history()
+    decisions = DecisionStore(out_dir, transcript_fingerprint(transcript)).history()
     chosen = effective_decisions(decisions)
     updated = apply_decisions(transcript, chosen)
     written = write_outputs(updated, out_dir, existing_formats(out_dir))

@@ -15,6 +15,13 @@ action, and a ``revision`` number. ``UNIQUE(word_index, revision)`` enforces the
 The decision in force for a word is its highest revision. Every write runs in a
 ``BEGIN IMMEDIATE`` transaction, so concurrent reviewers (threads or processes) are serialized
 by SQLite and no decision is lost or stored twice.
+
+Each row also records the ``fingerprint`` (``transcript_fingerprint``) of the transcript it was
+decided on. Transcribing again into the same folder keeps the database, but a store opened
+for the new transcript treats decisions in force from another transcript as stale: they are
+not shown, not applied, and a new decision on their word is the next revision, not a
+conflict. Rows without a fingerprint (databases written before fingerprints were recorded)
+are stamped with the fingerprint of the first store opened with one.
 """
 
 from __future__ import annotations
@@ -27,7 +34,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.errors import OutputError, PipelineError
-from pipeline.review.decisions import Decision, DecisionAction, effective_decisions
+from pipeline.review.decisions import (
+    Decision,
+    DecisionAction,
+    effective_decisions,
+    from_other_transcript,
+)
 
 DB_NAME = "review.sqlite3"
 
@@ -43,12 +55,14 @@ CREATE TABLE IF NOT EXISTS decisions (
     reviewer TEXT NOT NULL,
     decided_at TEXT NOT NULL,
     supersedes INTEGER REFERENCES decisions(id),
+    fingerprint TEXT,
     UNIQUE (word_index, revision)
 );
 """
 
 _COLUMNS = (
-    "id, word_index, revision, action, ocr_text, before, after, reviewer, decided_at, supersedes"
+    "id, word_index, revision, action, ocr_text, before, after, reviewer, decided_at, "
+    "supersedes, fingerprint"
 )
 
 
@@ -73,7 +87,7 @@ def _now() -> str:
 
 
 def _row(row: tuple[object, ...]) -> Decision:
-    rid, index, revision, action, ocr, before, after, reviewer, when, supersedes = row
+    rid, index, revision, action, ocr, before, after, reviewer, when, supersedes, fp = row
     return Decision(
         index=int(str(index)),
         action=DecisionAction(str(action)),
@@ -85,6 +99,7 @@ def _row(row: tuple[object, ...]) -> Decision:
         revision=int(str(revision)),
         id=int(str(rid)),
         supersedes=None if supersedes is None else int(str(supersedes)),
+        fingerprint=None if fp is None else str(fp),
     )
 
 
@@ -92,16 +107,36 @@ class DecisionStore:
     """The decisions database of one output folder.
 
     Each call opens its own connection, so one store can be shared by server threads.
+
+    Args:
+        out_dir: the output folder.
+        fingerprint: ``transcript_fingerprint`` of the folder's transcript. New decisions are
+            stamped with it and decisions in force from another transcript are stale. ``None``
+            stores no fingerprint and treats every decision as current (the raw audit log).
     """
 
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, fingerprint: str | None = None) -> None:
         self.path = out_dir / DB_NAME
+        self.fingerprint = fingerprint
         try:
             with closing(self._connect()) as conn:
                 conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(_SCHEMA)
+            with self._write() as conn:
+                conn.execute(_SCHEMA)
+                columns = {row[1] for row in conn.execute("PRAGMA table_info(decisions)")}
+                if "fingerprint" not in columns:
+                    conn.execute("ALTER TABLE decisions ADD COLUMN fingerprint TEXT")
+                if fingerprint is not None:
+                    conn.execute(
+                        "UPDATE decisions SET fingerprint = ? WHERE fingerprint IS NULL",
+                        (fingerprint,),
+                    )
         except sqlite3.Error as exc:
             raise OutputError(f"{self.path}: cannot open the decisions database ({exc})") from exc
+
+    def is_current(self, decision: Decision) -> bool:
+        """True unless ``decision`` was made on another transcript than this store's."""
+        return not from_other_transcript(decision, self.fingerprint)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
@@ -128,14 +163,14 @@ class DecisionStore:
         ).fetchone()
         return None if row is None else _row(row)
 
-    @staticmethod
     def _insert(
-        conn: sqlite3.Connection, new: NewDecision, revision: int, supersedes: int | None
+        self, conn: sqlite3.Connection, new: NewDecision, revision: int, supersedes: int | None
     ) -> Decision:
         when = _now()
+        fingerprint = self.fingerprint
         cursor = conn.execute(
             "INSERT INTO decisions (word_index, revision, action, ocr_text, before, after, "
-            "reviewer, decided_at, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "reviewer, decided_at, supersedes, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 new.index,
                 revision,
@@ -146,6 +181,7 @@ class DecisionStore:
                 new.reviewer,
                 when,
                 supersedes,
+                fingerprint,
             ),
         )
         return Decision(
@@ -159,6 +195,7 @@ class DecisionStore:
             revision=revision,
             id=int(cursor.lastrowid or 0),
             supersedes=supersedes,
+            fingerprint=fingerprint,
         )
 
     @staticmethod
@@ -172,7 +209,7 @@ class DecisionStore:
         current = self._latest(conn, new.index)
         if current is None:
             return self._insert(conn, new, 0, None)
-        if current.action is DecisionAction.SKIP:
+        if current.action is DecisionAction.SKIP or not self.is_current(current):
             return self._insert(conn, new, current.revision + 1, current.id)
         raise self._conflict(current)
 
@@ -248,5 +285,17 @@ class DecisionStore:
         return [_row(row) for row in rows]
 
     def effective(self) -> dict[int, Decision]:
-        """The decision in force for each decided word."""
-        return effective_decisions(self.history())
+        """The decision in force for each decided word, except those from another transcript."""
+        return {
+            index: decision
+            for index, decision in effective_decisions(self.history()).items()
+            if self.is_current(decision)
+        }
+
+    def stale(self) -> dict[int, Decision]:
+        """Decisions in force that were made on another transcript (not applied)."""
+        return {
+            index: decision
+            for index, decision in effective_decisions(self.history()).items()
+            if not self.is_current(decision)
+        }

@@ -1,13 +1,19 @@
 """The review web app: Starlette routes and Jinja2 templates over a ``ReviewSession``.
 
 Security: only the configured hosts are answered (DNS-rebinding guard); with an access token
-every request needs it (``?token=`` once, then a cookie); every POST needs the per-session
-CSRF token (cookie + ``X-CSRF-Token`` header or ``csrf`` form field); templates autoescape;
-crops are addressed by folder number and word index, never by path.
+every request needs it (``?token=`` once, then a cookie); every POST needs the CSRF token
+(``X-CSRF-Token`` header or ``csrf`` form field); templates autoescape; crops are addressed by
+folder number and word index, never by path.
+
+The CSRF token is an HMAC, under a secret created with the app and never sent out, of a random
+browser id held in the ``cable_ocr_csrf`` cookie. Cookies are not separated by port, so a page
+served from another ``localhost`` port can set that cookie; it still cannot compute the token
+that goes with it, so echoing a cookie back is never enough.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
@@ -73,20 +79,39 @@ class _Guard(BaseHTTPMiddleware):
         return response
 
 
-def _csrf_cookie(request: Request) -> str:
-    return request.cookies.get(CSRF_COOKIE, "")
+_BROWSER_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
-def _new_csrf(request: Request) -> tuple[str, bool]:
-    current = _csrf_cookie(request)
-    if len(current) >= 32:
-        return current, False
-    return secrets.token_urlsafe(32), True
+def _browser_id(request: Request) -> str | None:
+    """The browser id from the CSRF cookie, or ``None`` when absent or malformed."""
+    value = request.cookies.get(CSRF_COOKIE, "")
+    if 32 <= len(value) <= 128 and set(value) <= _BROWSER_ID_CHARS:
+        return value
+    return None
 
 
-async def _check_csrf(request: Request) -> bool:
-    expected = _csrf_cookie(request)
-    if not expected:
+def csrf_token(secret: bytes, browser_id: str) -> str:
+    """The CSRF token that goes with ``browser_id``: HMAC-SHA256 under the app's secret.
+
+    Args:
+        secret: the app's server-side secret.
+        browser_id: the value of the browser's CSRF cookie.
+    """
+    return hmac.new(secret, browser_id.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _new_csrf(request: Request, secret: bytes) -> tuple[str, str | None]:
+    """The page's CSRF token and the browser id to set as a cookie (``None``: keep it)."""
+    current = _browser_id(request)
+    if current is not None:
+        return csrf_token(secret, current), None
+    fresh = secrets.token_urlsafe(32)
+    return csrf_token(secret, fresh), fresh
+
+
+async def _check_csrf(request: Request, secret: bytes) -> bool:
+    browser_id = _browser_id(request)
+    if browser_id is None:
         return False
     given = request.headers.get(CSRF_HEADER)
     if given is None and request.headers.get("content-type", "").startswith(
@@ -95,7 +120,9 @@ async def _check_csrf(request: Request) -> bool:
         form = await request.form()
         value = form.get("csrf")
         given = value if isinstance(value, str) else None
-    return given is not None and hmac.compare_digest(given, expected)
+    if given is None:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), csrf_token(secret, browser_id).encode())
 
 
 def _error(exc: PipelineError) -> JSONResponse:
@@ -117,8 +144,9 @@ def create_app(
     Args:
         session: the folders under review.
         token: access token every request must carry (``None``: no token).
-        allowed_hosts: Host header values answered; by default 127.0.0.1 and localhost
-            without a token (a DNS-rebinding guard), any host with one.
+        allowed_hosts: Host header values answered (without the port; an IPv6 address in
+            brackets, e.g. ``[::1]``); by default 127.0.0.1 and localhost without a token
+            (a DNS-rebinding guard), any host with one.
     """
     if allowed_hosts is None:
         allowed_hosts = ["*"] if token else ["127.0.0.1", "localhost"]
@@ -128,15 +156,16 @@ def create_app(
         undefined=jinja2.StrictUndefined,
     )
     templates = Jinja2Templates(env=env)
+    secret = secrets.token_bytes(32)
 
     def page(request: Request, name: str, context: dict[str, Any]) -> Response:
-        csrf, fresh = _new_csrf(request)
+        csrf, fresh = _new_csrf(request, secret)
         response = templates.TemplateResponse(
             request, name, {**context, "csrf": csrf, "reviewer": session.reviewer}
         )
         response.headers["Cache-Control"] = "no-store"
-        if fresh:
-            response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/")
+        if fresh is not None:
+            response.set_cookie(CSRF_COOKIE, fresh, httponly=True, samesite="strict", path="/")
         return response
 
     async def index(request: Request) -> Response:
@@ -168,7 +197,7 @@ def create_app(
         )
 
     async def decide(request: Request) -> Response:
-        if not await _check_csrf(request):
+        if not await _check_csrf(request, secret):
             return PlainTextResponse("CSRF token missing or wrong; reload the page", 403)
         try:
             body = await request.json()
@@ -209,7 +238,7 @@ def create_app(
         )
 
     async def apply(request: Request) -> Response:
-        if not await _check_csrf(request):
+        if not await _check_csrf(request, secret):
             return PlainTextResponse("CSRF token missing or wrong; reload the page", 403)
         try:
             results = await run_in_threadpool(session.apply)
