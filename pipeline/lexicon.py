@@ -1,14 +1,323 @@
-"""Dictionaries (placeholder)."""
+"""Dictionaries for correction: word and bigram counts, cable vocabulary, protected tokens.
+
+Built by ``scripts/build_dictionaries.py`` into ``dictionaries/lexicon.pkl.gz`` (a data-only
+pickle read with a restricted unpickler) plus ``calibration.json``. Review teaches later runs
+through ``user_words.txt`` (valid words) and ``protected.txt`` (never corrected).
+"""
 
 from __future__ import annotations
 
+import gzip
+import io
+import json
+import math
+import pickle
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
 from pipeline.config import CorrectionConfig
+from pipeline.errors import DictionaryError
+from pipeline.resources import data_path, user_data_dir
+
+LEXICON_FILE = "lexicon.pkl.gz"
+CALIBRATION_FILE = "calibration.json"
+FORMAT_VERSION = 1
+_COUNT_KEYS = ("cable_unigrams", "cable_bigrams", "english_unigrams", "english_bigrams")
 
 
+_SUFFIXES = (
+    "IZATION",
+    "IZATIONS",
+    "IZING",
+    "IZED",
+    "IZES",
+    "IZE",
+    "ISM",
+    "ISMS",
+    "IST",
+    "ISTS",
+    "ITY",
+    "NESS",
+    "MENT",
+    "MENTS",
+    "LY",
+    "S",
+    "ED",
+    "ING",
+)
+"""Productive English suffixes: a known word plus one of these is a plausible word."""
+_PREFIXES = (
+    "NON",
+    "UN",
+    "ANTI",
+    "COUNTER",
+    "INTER",
+    "MULTI",
+    "SEMI",
+    "SUPER",
+    "TRANS",
+    "POST",
+    "PRE",
+    "RE",
+    "SUB",
+)
+"""Productive English prefixes."""
+
+
+class _DataOnlyUnpickler(pickle.Unpickler):
+    """Unpickler that refuses every class: only dicts, lists, strings and numbers load."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"forbidden object {module}.{name}")
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """Platt scaling of a raw posterior: ``sigmoid(a * logit(p) + b)``.
+
+    ``weights`` (optional) is a logistic model over a proposed change's features
+    (``pipeline.correction.features``): when present, the posterior of a word-level change
+    is ``sigmoid(weights . features)`` instead of the scaled softmax.
+    """
+
+    a: float = 1.0
+    b: float = 0.0
+    weights: tuple[float, ...] = ()
+
+    def logistic(self, features: tuple[float, ...]) -> float:
+        """``sigmoid(weights . features)``; requires ``len(features) == len(weights)``."""
+        z = sum(w * f for w, f in zip(self.weights, features, strict=True))
+        z = min(max(z, -30.0), 30.0)
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def __call__(self, p: float) -> float:
+        """Calibrated probability for raw probability ``p``."""
+        p = min(max(p, 1e-9), 1 - 1e-9)
+        z = self.a * math.log(p / (1 - p)) + self.b
+        if z >= 0:
+            return 1.0 / (1.0 + math.exp(-z))
+        e = math.exp(z)
+        return e / (1.0 + e)
+
+
+@dataclass(slots=True)
 class Lexicon:
-    """Placeholder lexicon."""
+    """Counts and word lists the corrector ranks candidates with (upper-case keys)."""
+
+    cable_unigrams: Mapping[str, int]
+    cable_bigrams: Mapping[str, int]
+    english_unigrams: Mapping[str, int]
+    english_bigrams: Mapping[str, int]
+    vocabulary: frozenset[str] = frozenset()
+    """Cable vocabulary (TAGS, acronyms, routing indicators, telegraphese): never changed."""
+    names: frozenset[str] = frozenset()
+    """Proper names seen in the cable corpus: valid words."""
+    protected: frozenset[str] = frozenset()
+    """Tokens never corrected (review rejections)."""
+    user_words: Mapping[str, int] = field(default_factory=dict)
+    """Words approved in review: valid words."""
+    calibration: Calibration = field(default_factory=Calibration)
+    cable_total: int = 1
+    english_total: int = 1
+    english_left: Mapping[str, int] = field(default_factory=dict)
+    """Sum of English bigram counts by first word."""
+    char_trigrams: Mapping[str, int] = field(default_factory=dict)
+    """Character trigram counts over word types (``^^`` start, ``$`` end)."""
+    cache: dict[str, object] = field(default_factory=dict)
+    """Structures built on first use (the candidate index)."""
+
+    char_contexts: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.cable_total = max(1, sum(self.cable_unigrams.values()))
+        self.english_total = max(1, sum(self.english_unigrams.values()))
+        contexts: dict[str, int] = {}
+        for gram, count in self.char_trigrams.items():
+            contexts[gram[:2]] = contexts.get(gram[:2], 0) + count
+        self.char_contexts = contexts
+
+    def spelling_logp(self, word: str) -> float:
+        """Log P(word's letters) under the character trigram model (add-0.5 smoothing)."""
+        padded = "^^" + word + "$"
+        logp = 0.0
+        for i in range(len(padded) - 2):
+            gram = padded[i : i + 3]
+            count = self.char_trigrams.get(gram, 0)
+            logp += math.log((count + 0.5) / (self.char_contexts.get(gram[:2], 0) + 14.0))
+        return logp
+
+    def is_valid(self, word: str) -> bool:
+        """True for a known word (upper case): counted twice in cables, English, vocabulary."""
+        return (
+            self.cable_unigrams.get(word, 0) >= 2
+            or word in self.english_unigrams
+            or word in self.vocabulary
+            or word in self.user_words
+            or word in self.names
+        )
+
+    def is_derived(self, word: str) -> bool:
+        """True for a known word plus a productive affix (CIVILIANIZE, NONAGGRESSION) or a compound.
+
+        An affix base must be a known word of at least 5 letters; common spelling changes at
+        the joint (dropped E, Y to I, doubled consonant) are undone. A compound is two known
+        words of 5+ letters that are not a known word pair (CENTERPIECE; SOVIETUNION is a
+        lost space, SOVIET UNION being a known pair).
+        """
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 5:
+                stem = word[: -len(suffix)]
+                bases = [stem, stem + "E"]
+                if stem.endswith("I"):
+                    bases.append(stem[:-1] + "Y")
+                if len(stem) > 4 and stem[-1] == stem[-2]:
+                    bases.append(stem[:-1])
+                if any(self.is_valid(base) for base in bases):
+                    return True
+        for k in range(5, len(word) - 4):
+            left, right = word[:k], word[k:]
+            pair = f"{left} {right}"
+            if (
+                self.is_valid(left)
+                and self.is_valid(right)
+                and pair not in self.cable_bigrams
+                and pair not in self.english_bigrams
+            ):
+                return True  # a closed compound (CENTERPIECE); a seen pair is a lost space
+        for prefix in _PREFIXES:
+            rest = word[len(prefix) :]
+            if word.startswith(prefix) and len(rest) >= 5 and self.is_valid(rest):
+                return True
+        return False
+
+    def is_fixed(self, word: str) -> bool:
+        """True for a token that must never change: protected or cable vocabulary."""
+        return word in self.protected or word in self.vocabulary or word in self.user_words
+
+    def unigram_logp(self, word: str) -> float:
+        """Interpolated log probability of ``word`` (cable 0.7, English 0.3, floor 1e-9)."""
+        pc = (self.cable_unigrams.get(word, 0) + self.user_words.get(word, 0)) / self.cable_total
+        pe = self.english_unigrams.get(word, 0) / self.english_total
+        return math.log(0.7 * pc + 0.3 * pe + 1e-9)
+
+    def bigram_logp(self, left: str, word: str) -> float:
+        """Log P(word | left): Dirichlet-smoothed bigrams per source, interpolated."""
+        mu = 50.0
+        pc_uni = self.cable_unigrams.get(word, 0) / self.cable_total
+        pe_uni = self.english_unigrams.get(word, 0) / self.english_total
+        pair = f"{left} {word}"
+        cc = self.cable_bigrams.get(pair, 0)
+        pc = (cc + mu * pc_uni) / (self.cable_unigrams.get(left, 0) + mu)
+        ec = self.english_bigrams.get(pair, 0)
+        pe = (ec + mu * pe_uni) / (self.english_left.get(left, 0) + mu)
+        return math.log(0.7 * pc + 0.3 * pe + 1e-9)
+
+
+def _read_payload(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise DictionaryError(
+            f"{path}: dictionary not found; run scripts/build_dictionaries.py "
+            "or set [correction] dictionaries_dir"
+        )
+    try:
+        raw = path.read_bytes()
+        if not raw:
+            raise DictionaryError(f"{path}: dictionary file is empty; rebuild it")
+        payload = _DataOnlyUnpickler(io.BytesIO(gzip.decompress(raw))).load()
+    except DictionaryError:
+        raise
+    except (OSError, EOFError, zlib.error, pickle.UnpicklingError, ValueError) as exc:
+        raise DictionaryError(f"{path}: dictionary is corrupt ({exc}); rebuild it") from exc
+    if not isinstance(payload, dict) or payload.get("version") != FORMAT_VERSION:
+        raise DictionaryError(f"{path}: unknown dictionary format; rebuild it")
+    for key in _COUNT_KEYS:
+        if not isinstance(payload.get(key), dict) or not payload[key]:
+            raise DictionaryError(f"{path}: dictionary has no {key}; rebuild it")
+    return payload
+
+
+def _read_calibration(path: Path) -> Calibration:
+    if not path.is_file():
+        return Calibration()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        weights = tuple(float(w) for w in data.get("weights", ()))
+        return Calibration(float(data["a"]), float(data["b"]), weights)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DictionaryError(f"{path}: calibration file is corrupt ({exc})") from exc
+
+
+def read_word_list(path: Path, *, counts: bool) -> dict[str, int]:
+    """Words of a user list (``word`` or ``word<TAB>count`` per line; ``#`` comments).
+
+    Args:
+        path: the file.
+        counts: read a count column (default count 1 when absent).
+
+    Raises:
+        DictionaryError: the file is unreadable or a count is not a positive integer.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DictionaryError(f"{path}: cannot read word list ({exc})") from exc
+    words: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        word, _, count = line.partition("\t")
+        value = 1
+        if counts and count.strip():
+            try:
+                value = int(count)
+            except ValueError as exc:
+                raise DictionaryError(f"{path}:{number}: count is not an integer") from exc
+            if value <= 0:
+                raise DictionaryError(f"{path}:{number}: count must be positive")
+        words[word.strip().upper()] = value
+    return words
+
+
+def _user_file(configured: str | None, default_name: str) -> Path | None:
+    if configured:
+        path = Path(configured)
+        if not path.is_file():
+            raise DictionaryError(f"{path}: file not found")
+        return path
+    candidate = user_data_dir() / default_name
+    return candidate if candidate.is_file() else None
 
 
 def load_lexicon(config: CorrectionConfig) -> Lexicon:
-    """Load the lexicon."""
-    return Lexicon()
+    """Load the built dictionaries and the review-taught word lists.
+
+    Raises:
+        DictionaryError: a dictionary file is missing, empty or corrupt.
+    """
+    folder = Path(config.dictionaries_dir) if config.dictionaries_dir else data_path("dictionaries")
+    payload = _read_payload(folder / LEXICON_FILE)
+    user: dict[str, int] = {}
+    path = _user_file(config.user_dictionary, "user_words.txt")
+    if path is not None:
+        user = read_word_list(path, counts=True)
+    protected = set(payload.get("protected", []))
+    path = _user_file(config.protected_file, "protected.txt")
+    if path is not None:
+        protected.update(read_word_list(path, counts=False))
+    return Lexicon(
+        cable_unigrams=payload["cable_unigrams"],
+        cable_bigrams=payload["cable_bigrams"],
+        english_unigrams=payload["english_unigrams"],
+        english_bigrams=payload["english_bigrams"],
+        vocabulary=frozenset(payload.get("vocabulary", [])),
+        names=frozenset(payload.get("names", [])),
+        protected=frozenset(protected),
+        user_words=user,
+        english_left=payload.get("english_left", {}),
+        char_trigrams=payload.get("char_trigrams", {}),
+        calibration=_read_calibration(folder / CALIBRATION_FILE),
+    )

@@ -1,0 +1,1 @@
+"""Cable-vocabulary correction: candidates, noisy channel, language model, calibration."""

@@ -1,0 +1,300 @@
+"""Candidate generation: block edits against words and word pairs, splits, confusions.
+
+Dictionary words are indexed by (length, first 2, last 2 characters), by
+(length, first 3) and (length, last 3), short words also by (length, first, last), so a
+garbled token finds the entries it can reach by one contiguous block edit of up to
+``max_block`` characters (teletype bursts, dropped and inserted runs, substitutions, omitted
+spaces) without scanning the dictionary. A burst that
+swallowed the space between two words is matched against word pairs assembled from words
+indexed without their last (first) few letters, so the pair need not have been seen together.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pipeline.correction.channel import (
+    DIGIT_TO_LETTER,
+    SINGLE_CONFUSIONS,
+    block_edit,
+    channel_logp,
+)
+from pipeline.lexicon import Lexicon
+from pipeline.records import Source
+
+MIN_PAIR_COUNT = 2
+"""Word pairs need at least this many occurrences (cable or English bigrams) to be targets."""
+SPLIT_LOGP = math.log(0.02)
+"""Channel log probability of one omitted space."""
+
+
+SMALL_PRODUCT = 40
+"""Word pairs across a burst are all kept when at most this many combine; else seen pairs."""
+FOLLOWERS = 3
+"""Most frequent followers of a word kept per length (a burst that ate a short next word)."""
+MAX_FOLLOWER_LENGTH = 4
+MIN_FOLLOWER_COUNT = 3
+SHORT = 5
+"""Words this short are also indexed by their first and last two letters alone."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An intended reading of a garbled token with its channel log probability."""
+
+    text: str
+    """Upper case; words of a split separated by one space."""
+    channel: float
+    source: Source
+
+
+class CandidateIndex:
+    """Index of the lexicon's words for block-edit and burst-across-space lookups."""
+
+    def __init__(self, entries: Iterable[str], max_cut: int = 3) -> None:
+        self.middle: dict[tuple[int, str, str], list[str]] = {}
+        self.head: dict[tuple[int, str], list[str]] = {}
+        self.tail: dict[tuple[int, str], list[str]] = {}
+        self.ends: dict[tuple[int, str, str], list[str]] = {}
+        self.short_head: dict[tuple[int, str], list[str]] = {}
+        """Words of at most ``SHORT`` letters by (length, first 2)."""
+        self.short_tail: dict[tuple[int, str], list[str]] = {}
+        """Words of at most ``SHORT`` letters by (length, last 2)."""
+        self.cut_end: dict[tuple[str, int], list[str]] = {}
+        """(word without its last d letters, word length) -> words, d = 0..max_cut."""
+        self.cut_start: dict[tuple[str, int], list[str]] = {}
+        """(word without its first d letters, word length) -> words, d = 0..max_cut."""
+        self._followers: dict[tuple[str, int, str], list[str]] | None = None
+        self._next: dict[str, frozenset[str]] | None = None
+        self.long_head: dict[int, dict[tuple[int, str], list[str]]] = {4: {}, 5: {}}
+        """k -> (length, first k letters) -> words of more than k + 1 letters."""
+        self.long_tail: dict[int, dict[tuple[int, str], list[str]]] = {4: {}, 5: {}}
+        """k -> (length, last k letters) -> words of more than k + 1 letters."""
+        for entry in entries:
+            n = len(entry)
+            for k, table in self.long_head.items():
+                if n > k + 1:
+                    table.setdefault((n, entry[:k]), []).append(entry)
+                    self.long_tail[k].setdefault((n, entry[-k:]), []).append(entry)
+            if n <= 9:
+                self.ends.setdefault((n, entry[0], entry[-1]), []).append(entry)
+            if n <= SHORT:
+                self.short_head.setdefault((n, entry[:2]), []).append(entry)
+                self.short_tail.setdefault((n, entry[-2:]), []).append(entry)
+            self.middle.setdefault((n, entry[:2], entry[-2:]), []).append(entry)
+            self.head.setdefault((n, entry[:3]), []).append(entry)
+            self.tail.setdefault((n, entry[-3:]), []).append(entry)
+            for d in range(0, min(max_cut, n - 1) + 1):
+                self.cut_end.setdefault((entry[: n - d], n), []).append(entry)
+                self.cut_start.setdefault((entry[d:], n), []).append(entry)
+
+    def followers(self, word: str, length: int, lexicon: Lexicon, last: str = "") -> list[str]:
+        """The most frequent words after ``word`` with ``length`` letters (seen bigrams).
+
+        With ``last``, only followers ending in that letter.
+        """
+        if self._followers is None:
+            self._followers = _follower_table(lexicon)
+        return self._followers.get((word, length, last), [])
+
+    def next_words(self, word: str, lexicon: Lexicon) -> frozenset[str]:
+        """Words seen after ``word`` (cable or English bigrams)."""
+        if self._next is None:
+            table: dict[str, set[str]] = {}
+            for counts in (lexicon.cable_bigrams, lexicon.english_bigrams):
+                for pair in counts:
+                    first, _, second = pair.partition(" ")
+                    table.setdefault(first, set()).add(second)
+            self._next = {w: frozenset(after) for w, after in table.items()}
+        return self._next.get(word, frozenset())
+
+    def near(self, token: str, max_block: int) -> set[str]:
+        """Words that may be one block of ``max_block`` characters away (unverified)."""
+        found: set[str] = set()
+        n = len(token)
+        for length in range(max(2, n - max_block), n + max_block + 1):
+            found.update(self.middle.get((length, token[:2], token[-2:]), ()))
+            # Found by its start (end) alone, a word shares no 2-letter end (start) with the
+            # token, so the block leaves at least max(n, length) - max_block - 1 letters at
+            # the start (end): a longer key is then exact.
+            k = min(5, max(n, length) - max_block - 1)
+            if k >= 4:
+                found.update(self.long_head[k].get((length, token[:k]), ()))
+                found.update(self.long_tail[k].get((length, token[-k:]), ()))
+            else:
+                found.update(self.head.get((length, token[:3]), ()))
+                found.update(self.tail.get((length, token[-3:]), ()))
+            # Only first and last letter shared: both sides of the block span the rest.
+            if n <= max_block + 3 and length <= max_block + 3:
+                found.update(self.ends.get((length, token[0], token[-1]), ()))
+        if n <= SHORT:
+            # A burst over half a short word leaves only its first or last two letters.
+            found.update(self.short_head.get((n, token[:2]), ()))
+            found.update(self.short_tail.get((n, token[-2:]), ()))
+        return found
+
+
+def _follower_table(lexicon: Lexicon) -> dict[tuple[str, int, str], list[str]]:
+    """(word, length of next word, its last letter or "") -> most frequent next words."""
+    table: dict[tuple[str, int, str], list[tuple[int, str]]] = {}
+
+    def push(key: tuple[str, int, str], count: int, word: str) -> None:
+        top = table.get(key)
+        if top is None:
+            table[key] = [(count, word)]
+        elif len(top) < FOLLOWERS or count > top[-1][0]:
+            top.append((count, word))
+            top.sort(reverse=True)
+            del top[FOLLOWERS:]
+
+    for counts in (lexicon.cable_bigrams, lexicon.english_bigrams):
+        for pair, count in counts.items():
+            if count < MIN_FOLLOWER_COUNT:
+                continue
+            first, _, second = pair.partition(" ")
+            if len(second) <= MAX_FOLLOWER_LENGTH and second.isalpha():
+                push((first, len(second), ""), count, second)
+                push((first, len(second), second[-1]), count, second)
+    return {key: [w for _, w in top] for key, top in table.items()}
+
+
+def pairs_across_space(
+    token: str, index: CandidateIndex, max_block: int, lexicon: Lexicon
+) -> set[str]:
+    """Word pairs ``W1 W2`` whose joint reading lost its space inside a burst.
+
+    ``token`` = intact start of W1 + burst + intact end of W2, where the burst replaced the
+    last ``d1`` letters of W1, the space and the first ``d2`` letters of W2 with ``x``
+    characters (length kept, ``x = d1 + 1 + d2``, or the space vanished, ``x = d1 + d2``),
+    ``d1 + d2 + 1 <= max_block``. When many words fit both sides, only pairs seen in the
+    cable or English bigrams are kept. When one letter of W2 is left (``OF`` in
+    ``MAJORITYKRF``) or none (the burst ran to the end of the token, ``NUMBERMTR`` =
+    ``NUMBER OF``), W2 is one of the most frequent followers of W1 with the right length
+    (and last letter).
+    """
+    known_pairs, english_pairs = lexicon.cable_bigrams, lexicon.english_bigrams
+    found: set[str] = set()
+    n = len(token)
+    for k in range(1, n - 1):
+        for d1 in range(0, max_block):
+            heads = index.cut_end.get((token[:k], k + d1))
+            if not heads:
+                continue
+            if n - k <= max_block:
+                for d2 in (n - k - d1 - 1, n - k - d1):
+                    if d2 < 1 or d2 > 3 or d1 + 1 + d2 > max_block + 1:
+                        continue
+                    for head in heads:
+                        for tail in index.followers(head, d2, lexicon):
+                            found.add(f"{head} {tail}")
+            for d2 in range(0, max_block - d1):
+                for x in (d1 + 1 + d2, d1 + d2):
+                    rest = token[k + x :]
+                    if x == 0 or not rest:
+                        continue
+                    if len(rest) == 1:
+                        for head in heads:
+                            for tail in index.followers(head, d2 + 1, lexicon, rest):
+                                found.add(f"{head} {tail}")
+                        continue
+                    tails = index.cut_start.get((rest, len(rest) + d2))
+                    if not tails:
+                        continue
+                    if len(heads) * len(tails) <= SMALL_PRODUCT:
+                        found.update(f"{head} {tail}" for head in heads for tail in tails)
+                        continue
+                    for head in heads:
+                        after = index.next_words(head, lexicon)
+                        if len(after) < len(tails):
+                            found.update(f"{head} {t}" for t in after.intersection(tails))
+                            continue
+                        for tail in tails:
+                            pair = f"{head} {tail}"
+                            if pair in known_pairs or pair in english_pairs:
+                                found.add(pair)
+    return found
+
+
+def _entries(lexicon: Lexicon) -> Iterable[str]:
+    valid = lexicon.is_valid
+    for source in (lexicon.cable_unigrams, lexicon.english_unigrams, lexicon.user_words):
+        for word in source:
+            if len(word) >= 2 and word.isalpha() and valid(word):
+                yield word
+    for word in lexicon.vocabulary | lexicon.names:
+        if len(word) >= 2 and word.isalpha():
+            yield word
+    for word in ("A", "I"):
+        yield word
+
+
+def candidate_index(lexicon: Lexicon) -> CandidateIndex:
+    """The lexicon's index, built on first use and kept on the lexicon."""
+    index = lexicon.cache.get("candidates")
+    if not isinstance(index, CandidateIndex):
+        index = CandidateIndex(set(_entries(lexicon)))
+        index.followers("", 1, lexicon)  # build the follower tables now, not mid-cable
+        index.next_words("", lexicon)
+        lexicon.cache["candidates"] = index
+    return index
+
+
+def _splits(token: str, lexicon: Lexicon) -> list[Candidate]:
+    found = []
+    for k in range(2, len(token) - 1):
+        left, right = token[:k], token[k:]
+        if lexicon.is_valid(left) and lexicon.is_valid(right):
+            found.append(Candidate(f"{left} {right}", SPLIT_LOGP, Source.SPLIT_MERGE))
+    return found
+
+
+def _confusion_variants(token: str, lexicon: Lexicon) -> list[Candidate]:
+    """Digits read for letters (C0NSULTATIONS, WOU1D): every mapping of the digits."""
+    if not any(c.isdigit() for c in token):
+        return []
+    options = [DIGIT_TO_LETTER.get(c, c) if c.isdigit() else c for c in token]
+    found = []
+    for letters in itertools.islice(itertools.product(*options), 64):
+        mapped = "".join(letters)
+        if mapped.isalpha() and lexicon.is_valid(mapped):
+            logp = sum(
+                math.log(SINGLE_CONFUSIONS.get((c, m), 0.05))
+                for c, m in zip(token, mapped, strict=True)
+                if c != m
+            )
+            found.append(Candidate(mapped, logp, Source.CONFUSION))
+    return found
+
+
+def generate(token: str, lexicon: Lexicon, max_block: int) -> list[Candidate]:
+    """Candidates for an unknown upper-case token, best channel x unigram prior first."""
+    best: dict[str, Candidate] = {}
+
+    def add(candidate: Candidate) -> None:
+        old = best.get(candidate.text)
+        if old is None or candidate.channel > old.channel:
+            best[candidate.text] = candidate
+
+    for candidate in _confusion_variants(token, lexicon):
+        add(candidate)
+    if token.isalpha():
+        index = candidate_index(lexicon)
+        entries = index.near(token, max_block)
+        if len(token) >= 5:
+            entries |= pairs_across_space(token, index, max_block, lexicon)
+        for entry in entries:
+            edit = block_edit(token, entry, max_block)
+            if edit is None:
+                continue
+            logp, source = channel_logp(edit, len(token))
+            add(Candidate(entry, logp, source))
+        for candidate in _splits(token, lexicon):
+            add(candidate)
+    return sorted(best.values(), key=lambda c: -(c.channel + _prior(c.text, lexicon)))
+
+
+def _prior(text: str, lexicon: Lexicon) -> float:
+    return sum(lexicon.unigram_logp(word) for word in text.split(" "))

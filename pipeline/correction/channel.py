@@ -1,0 +1,166 @@
+"""Noisy-channel error model: how likely a garbled token is, given the intended text.
+
+One edit is a contiguous block: the garbled token and the intended text share a prefix and a
+suffix and differ in a middle of at most ``max_block`` characters on each side. The block's
+shape names the mechanism: dropped characters, inserted characters, a teletype burst (a run
+replaced with the length kept, possibly swallowing a space), an OCR confusion (0/O, 1/I, rn/m),
+an omitted space (split) or a plain one-character typo.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from pipeline.records import Source
+
+SINGLE_CONFUSIONS: dict[tuple[str, str], float] = {}
+"""(garbled char, intended char) -> probability weight of the substitution."""
+for _a, _b, _w in (
+    ("0", "O", 0.3),
+    ("O", "0", 0.3),
+    ("1", "I", 0.3),
+    ("1", "L", 0.3),
+    ("L", "I", 0.1),
+    ("I", "L", 0.1),
+    ("5", "S", 0.3),
+    ("8", "B", 0.3),
+    ("2", "Z", 0.3),
+    ("6", "G", 0.2),
+    ("Q", "O", 0.1),
+    ("D", "O", 0.05),
+    ("O", "D", 0.05),
+    ("C", "G", 0.05),
+    ("G", "C", 0.05),
+    ("F", "E", 0.05),
+    ("E", "F", 0.05),
+    ("U", "V", 0.05),
+    ("V", "U", 0.05),
+):
+    SINGLE_CONFUSIONS[(_a, _b)] = _w
+
+MULTI_CONFUSIONS: dict[tuple[str, str], float] = {
+    ("RN", "M"): 0.2,
+    ("CL", "D"): 0.2,
+    ("VV", "W"): 0.2,
+    ("M", "RN"): 0.05,
+    ("LI", "U"): 0.05,
+    ("II", "U"): 0.05,
+}
+"""(garbled chars, intended chars) -> weight, for upper-cased text."""
+
+DROP_MORE_LOGP = math.log(0.6)
+"""Each further dropped character (drops of 1-3 characters are about equally common)."""
+INSERT_LOGP = math.log(0.001)
+"""Inserted characters with nothing replaced (bursts keep the length, so this is rare)."""
+INSERT_MORE_LOGP = math.log(0.1)
+"""Each further inserted character."""
+BURST_MORE_LOGP = math.log(0.15)
+"""Each further character of a burst beyond two (random letters: wider is rarer)."""
+
+DIGIT_TO_LETTER = {"0": "O", "1": "IL", "5": "S", "8": "B", "2": "Z", "6": "G"}
+"""Letters a digit may have been read for."""
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """The block that turns intended ``target`` into ``garbled``."""
+
+    start: int
+    garbled: str
+    """Garbled middle."""
+    intended: str
+    """Intended middle (may contain a space)."""
+
+
+def _common_prefix(a: str, b: str, limit: int) -> int:
+    """Length of the common prefix of ``a`` and ``b`` (at most ``limit``), by bisection."""
+    low, high = 0, limit
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the common suffix of ``a`` and ``b`` (at most ``limit``), by bisection."""
+    low, high = 0, limit
+    n, m = len(a), len(b)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[n - mid :] == b[m - mid :]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def block_edit(garbled: str, target: str, max_block: int) -> Edit | None:
+    """The single block edit from ``target`` to ``garbled``, or None when it is larger.
+
+    Args:
+        garbled: the token as read (upper case, no spaces).
+        target: a candidate (upper case; a space between words of a pair).
+        max_block: largest middle allowed on each side (one extra for a swallowed space).
+    """
+    n, m = len(garbled), len(target)
+    limit = min(n, m)
+    i = _common_prefix(garbled, target, limit)
+    j = _common_suffix(garbled, target, limit - i)
+    gm = garbled[i : n - j]
+    tm = target[i : m - j]
+    if not gm and not tm:
+        return None
+    spaces = tm.count(" ")
+    if spaces > 1 or len(gm) > max_block or len(tm) - spaces > max_block:
+        return None
+    return Edit(i, gm, tm)
+
+
+def channel_logp(edit: Edit, length: int) -> tuple[float, Source]:
+    """Log P(garbled middle | intended middle) and the mechanism's source label.
+
+    Args:
+        edit: the block.
+        length: length of the whole garbled token; an edit that leaves at most half of
+            its characters (or fewer than 4) untouched is penalized: the reading is no longer
+            recognizable.
+    """
+    logp, source = _block_logp(edit)
+    intact = length - len(edit.garbled)
+    if intact < 4 or intact * 2 <= length:
+        logp += math.log(0.01)
+    return logp, source
+
+
+def _block_logp(edit: Edit) -> tuple[float, Source]:
+    gm, tm = edit.garbled, edit.intended
+    bare = tm.replace(" ", "")
+    if " " in tm and gm == bare:
+        return math.log(0.02), Source.SPLIT_MERGE
+    if not gm:
+        return math.log(0.01) + (len(tm) - 1) * DROP_MORE_LOGP, Source.DICTIONARY
+    if not tm:
+        return INSERT_LOGP + (len(gm) - 1) * INSERT_MORE_LOGP, Source.DICTIONARY
+    if (gm, tm) in MULTI_CONFUSIONS:
+        return math.log(MULTI_CONFUSIONS[(gm, tm)]), Source.CONFUSION
+    if (
+        len(gm) == len(tm)
+        and (gm[0], tm[0]) in SINGLE_CONFUSIONS
+        and all((a, b) in SINGLE_CONFUSIONS for a, b in zip(gm, tm, strict=True))
+    ):
+        logp = sum(math.log(SINGLE_CONFUSIONS[(a, b)]) for a, b in zip(gm, tm, strict=True))
+        return logp, Source.CONFUSION
+    if len(gm) == 2 and gm == tm[::-1]:
+        return math.log(0.005), Source.DICTIONARY
+    width = max(len(gm), len(tm))
+    if width == 1:
+        return math.log(0.01), Source.DICTIONARY
+    logp = math.log(0.01) + (width - 1) * BURST_MORE_LOGP
+    kept = len(gm) == len(tm) or (len(tm) == len(gm) + 1 and " " in tm)
+    if not kept:
+        logp += abs(len(gm) - len(bare)) * math.log(0.2)
+    return logp, Source.BURST

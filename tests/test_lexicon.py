@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import gzip
+import pickle
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import CorrectionConfig
+from pipeline.errors import DictionaryError, ExitCode
+from pipeline.lexicon import LEXICON_FILE, Calibration, Lexicon, load_lexicon, read_word_list
+from pipeline.resources import data_path
+
+
+def _payload(**overrides: object) -> dict[str, object]:
+    payload: dict[str, object] = {
+        "version": 1,
+        "cable_unigrams": {"THE": 100, "EMBASSY": 5},
+        "cable_bigrams": {"THE EMBASSY": 30},
+        "english_unigrams": {"THE": 1000},
+        "english_bigrams": {"OF THE": 10},
+        "vocabulary": ["REFTEL"],
+    }
+    payload.update(overrides)
+    return payload
+
+
+def _write(folder: Path, payload: object) -> CorrectionConfig:
+    with gzip.open(folder / LEXICON_FILE, "wb") as handle:
+        pickle.dump(payload, handle)
+    return CorrectionConfig(dictionaries_dir=str(folder))
+
+
+@pytest.fixture(autouse=True)
+def _no_user_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CABLE_OCR_HOME", str(tmp_path / "home"))
+
+
+def test_bundled_dictionaries_load_fast_and_know_cable_words() -> None:
+    start = time.perf_counter()
+    lexicon = load_lexicon(CorrectionConfig())
+    elapsed = time.perf_counter() - start
+    assert elapsed < 1.5  # measured ~0.15-0.3 s; generous for a shared machine
+    for word in ("SECSTATE", "WASHDC", "REFTEL", "NODIS", "PREL", "AMEMBASSY", "OADR", "COCOM"):
+        assert lexicon.is_fixed(word), word
+    assert lexicon.is_valid("MANAGEABLE")
+    assert not lexicon.is_valid("USZCXHIS")
+    assert (data_path("dictionaries") / "heldout_ids.txt").is_file()
+
+
+def test_small_lexicon_loads(tmp_path: Path) -> None:
+    lexicon = load_lexicon(_write(tmp_path, _payload()))
+    assert lexicon.is_valid("EMBASSY") and lexicon.is_fixed("REFTEL")
+    assert lexicon.bigram_logp("THE", "EMBASSY") > lexicon.unigram_logp("EMBASSY")
+
+
+def test_missing_dictionary(tmp_path: Path) -> None:
+    with pytest.raises(DictionaryError) as info:
+        load_lexicon(CorrectionConfig(dictionaries_dir=str(tmp_path)))
+    assert info.value.exit_code is ExitCode.DICTIONARY_ERROR
+
+
+def test_empty_dictionary(tmp_path: Path) -> None:
+    (tmp_path / LEXICON_FILE).write_bytes(b"")
+    with pytest.raises(DictionaryError, match="empty"):
+        load_lexicon(CorrectionConfig(dictionaries_dir=str(tmp_path)))
+
+
+@pytest.mark.parametrize("content", [b"not gzip at all", gzip.compress(b"not a pickle")])
+def test_corrupt_dictionary(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / LEXICON_FILE).write_bytes(content)
+    with pytest.raises(DictionaryError, match="corrupt"):
+        load_lexicon(CorrectionConfig(dictionaries_dir=str(tmp_path)))
+
+
+def test_dictionary_with_objects_is_refused(tmp_path: Path) -> None:
+    config = _write(tmp_path, _payload(vocabulary=Calibration()))
+    with pytest.raises(DictionaryError, match="corrupt"):
+        load_lexicon(config)
+
+
+@pytest.mark.parametrize(
+    "payload", [_payload(version=99), _payload(cable_unigrams={}), ["a", "list"]]
+)
+def test_malformed_dictionary(tmp_path: Path, payload: object) -> None:
+    with pytest.raises(DictionaryError):
+        load_lexicon(_write(tmp_path, payload))
+
+
+def test_corrupt_calibration(tmp_path: Path) -> None:
+    config = _write(tmp_path, _payload())
+    (tmp_path / "calibration.json").write_text("{oops", encoding="utf-8")
+    with pytest.raises(DictionaryError, match="calibration"):
+        load_lexicon(config)
+
+
+def test_user_words_and_protected(tmp_path: Path) -> None:
+    config = _write(tmp_path, _payload())
+    words = tmp_path / "words.txt"
+    words.write_text("# approved\nKHALATBARY\t7\nfonoff\n", encoding="utf-8")
+    protected = tmp_path / "protected.txt"
+    protected.write_text("ZFF4\n", encoding="utf-8")
+    from dataclasses import replace
+
+    lexicon = load_lexicon(
+        replace(config, user_dictionary=str(words), protected_file=str(protected))
+    )
+    assert lexicon.user_words == {"KHALATBARY": 7, "FONOFF": 1}
+    assert lexicon.is_valid("KHALATBARY") and lexicon.is_fixed("FONOFF")
+    assert "ZFF4" in lexicon.protected
+
+
+def test_user_files_from_user_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _write(tmp_path, _payload())
+    home = tmp_path / "home2"
+    home.mkdir()
+    (home / "user_words.txt").write_text("NEWWORD\n", encoding="utf-8")
+    (home / "protected.txt").write_text("KEEPME\n", encoding="utf-8")
+    monkeypatch.setenv("CABLE_OCR_HOME", str(home))
+    lexicon = load_lexicon(config)
+    assert lexicon.is_valid("NEWWORD") and "KEEPME" in lexicon.protected
+
+
+def test_bad_word_list(tmp_path: Path) -> None:
+    path = tmp_path / "w.txt"
+    path.write_text("WORD\tmany\n", encoding="utf-8")
+    with pytest.raises(DictionaryError, match="integer"):
+        read_word_list(path, counts=True)
+    with pytest.raises(DictionaryError, match="not found"):
+        load_lexicon(
+            CorrectionConfig(
+                dictionaries_dir=str(tmp_path), user_dictionary=str(tmp_path / "absent.txt")
+            )
+        )
+
+
+def test_calibration_is_monotone() -> None:
+    cal = Calibration(0.5, 0.3)
+    values = [cal(p / 10) for p in range(1, 10)]
+    assert values == sorted(values)
+    assert Calibration()(0.7) == pytest.approx(0.7)
+
+
+def test_derived_words() -> None:
+    lexicon = Lexicon(
+        cable_unigrams={"CIVILIAN": 5, "AGGRESSION": 3},
+        cable_bigrams={},
+        english_unigrams={"THE": 1},
+        english_bigrams={},
+    )
+    assert lexicon.is_derived("CIVILIANIZE")
+    assert lexicon.is_derived("NONAGGRESSION")
+    assert not lexicon.is_derived("CIVILIANXYZ")
+
+
+def test_compounds_unless_known_pair() -> None:
+    lexicon = Lexicon(
+        cable_unigrams={"CENTER": 5, "PIECE": 3, "SOVIET": 9, "UNION": 9},
+        cable_bigrams={"SOVIET UNION": 7},
+        english_unigrams={"THE": 1},
+        english_bigrams={},
+    )
+    assert lexicon.is_derived("CENTERPIECE")
+    assert not lexicon.is_derived("SOVIETUNION")
+
+
+def test_calibration_weights_are_read(tmp_path: Path) -> None:
+    config = _write(tmp_path, _payload())
+    (tmp_path / "calibration.json").write_text(
+        '{"a": 0.5, "b": 0.1, "weights": [0.0, 1.0]}', encoding="utf-8"
+    )
+    cal = load_lexicon(config).calibration
+    assert cal.weights == (0.0, 1.0)
+    assert cal.logistic((1.0, 0.0)) == pytest.approx(0.5)
