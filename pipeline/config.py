@@ -87,7 +87,9 @@ class OcrConfig:
         engine: how Tesseract is run: ``cli`` starts the ``tesseract`` program for every
             page (pytesseract); ``tesserocr`` keeps the Tesseract library loaded in each
             worker process (the ``tesserocr`` package); ``auto`` uses ``tesserocr`` when it
-            is installed and has the language data, else ``cli``.
+            is installed and has the language data, else ``cli``. On InkBench and the
+            sample both give the same CER within 0.03 points, ``tesserocr`` in about 25 %
+            less CPU time (``scripts/benchmark_ocr.py``).
     """
 
     lang: str = "eng"

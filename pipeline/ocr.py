@@ -2,14 +2,30 @@
 
 Tesseract always runs single-threaded (``OMP_THREAD_LIMIT=1``): on small machines its
 OpenMP threads make it several times slower; pages are parallelized by processes instead.
+
+Two engines give the same records (``OcrConfig.engine``):
+
+- ``cli``: pytesseract's ``image_to_data`` starts the ``tesseract`` program for every page
+  and hands the page over as an uncompressed TIFF.
+- ``tesserocr``: the Tesseract library of the ``tesserocr`` package runs inside the worker
+  process; one ``PyTessBaseAPI`` per (language, OEM, tessdata folder) is created on the
+  first page and reused, so the model is loaded once per process, not once per page. It
+  reads the language data of the system package (the folder ``tesseract --list-langs``
+  names). The page's pixels are passed without a resolution tag, as the TIFF is, so an
+  unknown DPI is estimated the same way. A timeout stops recognition cooperatively
+  (Tesseract checks the deadline between words, so layout analysis may overrun it)
+  instead of killing a process.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +37,17 @@ from pipeline.errors import InputError, MissingDependencyError
 from pipeline.records import Box, OcrPage, OcrWord, PageRef, ProcessingStep
 
 _INSTALL = "apt-get install tesseract-ocr"
+_PIP = "pip install tesserocr"
+_KNOWN_TESSDATA = (
+    "/usr/share/tesseract-ocr/5/tessdata",
+    "/usr/share/tesseract-ocr/4.00/tessdata",
+    "/usr/share/tessdata",
+    "/usr/local/share/tessdata",
+)
+
+WordRow = tuple[str, float, tuple[int, int, int, int], bool, bool, bool]
+"""A word from Tesseract's result iterator: text, confidence (0-100), box
+(left, top, right, bottom), and whether it starts a block, a paragraph, a text line."""
 
 
 def _single_thread() -> None:
@@ -56,17 +83,124 @@ def installed_languages(tessdata_dir: str | None = None) -> list[str]:
 def check_tesseract(config: OcrConfig) -> None:
     """Check that Tesseract and every language in ``config.lang`` are installed.
 
+    The ``tesseract`` program is required with either engine (orientation detection and
+    the ``cli`` fallback use it); with the ``tesserocr`` engine the languages are looked up
+    in the folder that engine reads.
+
     Raises:
-        MissingDependencyError: the binary or a language's data is missing (with the fix).
+        MissingDependencyError: the binary, a language's data or (``engine = "tesserocr"``)
+            the tesserocr package is missing (with the fix).
     """
     available = set(installed_languages(config.tessdata_dir))
+    where = f" in {config.tessdata_dir}" if config.tessdata_dir else ""
+    if resolve_engine(config) == "tesserocr":
+        tessdata = tessdata_path(config.tessdata_dir)
+        available = set(_tesserocr_languages(tessdata)) if tessdata else set()
+        where = f" in {tessdata}" if tessdata else where
     for lang in config.lang.split("+"):
         if lang and lang not in available:
-            where = f" in {config.tessdata_dir}" if config.tessdata_dir else ""
             raise MissingDependencyError(
                 f"tesseract: language data '{lang}' is not installed{where}; "
                 f"install it ({_lang_package(lang)}) or choose another --lang"
             )
+
+
+def _parse_tessdata(listing: str) -> str | None:
+    """The folder named in ``tesseract --list-langs`` output, if any."""
+    for line in listing.splitlines():
+        if line.startswith("List of available languages") and '"' in line:
+            folder = line.split('"')[1]
+            return folder or None
+    return None
+
+
+@functools.lru_cache(maxsize=8)
+def tessdata_path(tessdata_dir: str | None = None) -> str | None:
+    """The folder of ``*.traineddata`` the ``tesserocr`` engine reads, ending in ``/``.
+
+    ``tessdata_dir`` when given; else ``TESSDATA_PREFIX``; else the folder the installed
+    ``tesseract`` program reports; else the first Debian/Ubuntu default that exists.
+    ``None`` when none is found.
+    """
+    candidates: list[str] = []
+    if tessdata_dir:
+        candidates.append(tessdata_dir)
+    else:
+        if os.environ.get("TESSDATA_PREFIX"):
+            candidates.append(os.environ["TESSDATA_PREFIX"])
+        binary = shutil.which(pytesseract.pytesseract.tesseract_cmd)
+        if binary is not None:
+            try:
+                result = subprocess.run(
+                    [binary, "--list-langs"],
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                    check=False,
+                )
+                found = _parse_tessdata(result.stdout + "\n" + result.stderr)
+                if found:
+                    candidates.append(found)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        candidates += _KNOWN_TESSDATA
+    for folder in candidates:
+        if Path(folder).is_dir():
+            return folder.rstrip("/") + "/"
+    return None
+
+
+def _tesserocr() -> Any:
+    """The ``tesserocr`` module (imported by name: it ships no type information).
+
+    Raises:
+        ImportError: the package is not installed.
+    """
+    return importlib.import_module("tesserocr")
+
+
+def tesserocr_available() -> bool:
+    """Whether the ``tesserocr`` package can be imported."""
+    try:
+        _tesserocr()
+    except ImportError:
+        return False
+    return True
+
+
+def _tesserocr_languages(tessdata: str) -> list[str]:
+    return [str(lang) for lang in _tesserocr().get_languages(tessdata)[1]]
+
+
+_AUTO: dict[tuple[str, int, str | None], str] = {}
+"""The engine ``auto`` chose in this process, by (lang, oem, tessdata_dir)."""
+
+
+def resolve_engine(config: OcrConfig) -> str:
+    """The engine ``config`` runs with: ``"tesserocr"`` or ``"cli"``.
+
+    ``auto`` gives ``tesserocr`` when the package imports, its language data folder is
+    found, it holds every language of ``config.lang`` and the API has not failed to start
+    in this process; ``cli`` otherwise. The choice is kept for the life of the process.
+
+    Raises:
+        MissingDependencyError: ``engine = "tesserocr"`` but the package is not installed.
+    """
+    if config.engine == "cli":
+        return "cli"
+    if config.engine == "tesserocr":
+        if not tesserocr_available():
+            raise MissingDependencyError(
+                f"tesserocr: package not installed; install it ({_PIP}) or use engine = cli"
+            )
+        return "tesserocr"
+    key = (config.lang, config.oem, config.tessdata_dir)
+    if key not in _AUTO:
+        tessdata = tessdata_path(config.tessdata_dir) if tesserocr_available() else None
+        available = set(_tesserocr_languages(tessdata)) if tessdata else set()
+        usable = all(not lang or lang in available for lang in config.lang.split("+"))
+        _AUTO[key] = "tesserocr" if tessdata and usable else "cli"
+    return _AUTO[key]
 
 
 def tesseract_options(config: OcrConfig, dpi: int) -> str:
@@ -132,6 +266,36 @@ def words_from_tesseract_data(
     return tuple(words)
 
 
+def data_from_word_rows(rows: Iterable[WordRow]) -> dict[str, list[Any]]:
+    """Turn words from Tesseract's result iterator into ``image_to_data`` columns.
+
+    Numbers blocks, paragraphs and lines as Tesseract's TSV output does (blocks from 1
+    page-wide, paragraphs from 1 within a block, lines from 1 within a paragraph), so that
+    ``words_from_tesseract_data`` gives the same records for both engines.
+
+    Args:
+        rows: the page's non-empty words in reading order.
+
+    Returns:
+        Parallel lists keyed ``level, block_num, par_num, line_num, left, top, width,
+        height, conf, text`` (every row a word, level 5).
+    """
+    keys = ("level", "block_num", "par_num", "line_num", "left", "top", "width", "height")
+    data: dict[str, list[Any]] = {key: [] for key in (*keys, "conf", "text")}
+    block = par = line = 0
+    for text, conf, (left, top, right, bottom), new_block, new_par, new_line in rows:
+        if new_block:
+            block, par, line = block + 1, 0, 0
+        if new_par:
+            par, line = par + 1, 0
+        if new_line:
+            line += 1
+        values = (5, block, par, line, left, top, right - left, bottom - top, conf, text)
+        for key, value in zip((*keys, "conf", "text"), values, strict=True):
+            data[key].append(value)
+    return data
+
+
 def _as_tesseract_image(image: np.ndarray) -> Image.Image:
     """The page as a Pillow image that pytesseract hands over as an uncompressed TIFF.
 
@@ -174,8 +338,160 @@ def _run(call: Any, ref: PageRef, config: OcrConfig) -> Any:
         raise
 
 
+def _recognize_cli(image: np.ndarray, ref: PageRef, config: OcrConfig, dpi: int) -> Any:
+    options = tesseract_options(config, dpi)
+    return _run(
+        lambda: pytesseract.image_to_data(
+            _as_tesseract_image(image),
+            lang=config.lang,
+            config=options,
+            output_type=pytesseract.Output.DICT,
+            timeout=config.timeout or 0,
+        ),
+        ref,
+        config,
+    )
+
+
+class _Engine:
+    """A ``PyTessBaseAPI`` kept for the life of the process, with the settings it has."""
+
+    def __init__(self, api: Any) -> None:
+        self.api = api
+        self.defaults: dict[str, str] = {}
+        """Original values of the variables set so far, to restore them for other configs."""
+
+    def configure(self, variables: Mapping[str, str]) -> None:
+        """Set ``variables`` and put back the defaults of variables set for an earlier page.
+
+        A name Tesseract does not know is skipped, as the ``tesseract`` program skips an
+        unknown ``-c`` setting (it only prints a warning).
+        """
+        for name, value in self.defaults.items():
+            if name not in variables:
+                self.api.SetVariable(name, value)
+        for name, value in variables.items():
+            if name not in self.defaults:
+                old = self.api.GetVariableAsString(name)
+                if old is None:
+                    continue
+                self.defaults[name] = old
+            self.api.SetVariable(name, value)
+
+
+_ENGINES: dict[tuple[str, int, str], _Engine] = {}
+"""One Tesseract API per (lang, oem, tessdata folder) in this process."""
+
+
+def _tesserocr_engine(config: OcrConfig) -> _Engine:
+    """The process's API for ``config``, created on first use.
+
+    Raises:
+        MissingDependencyError: the package, the data folder or a language's data is
+            missing, or the API cannot start with it.
+    """
+    tessdata = tessdata_path(config.tessdata_dir)
+    if tessdata is None:
+        raise MissingDependencyError(
+            f"tesseract: language data folder not found; install it ({_INSTALL})"
+        )
+    key = (config.lang, config.oem, tessdata)
+    engine = _ENGINES.get(key)
+    if engine is not None:
+        return engine
+    _single_thread()
+    try:
+        tesserocr = _tesserocr()
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"tesserocr: package not installed; install it ({_PIP}) or use engine = cli"
+        ) from exc
+    available = set(_tesserocr_languages(tessdata))
+    for lang in config.lang.split("+"):
+        if lang and lang not in available:
+            raise MissingDependencyError(
+                f"tesseract: language data '{lang}' is not installed in {tessdata}; "
+                f"install it ({_lang_package(lang)}) or choose another --lang"
+            )
+    try:
+        api = tesserocr.PyTessBaseAPI(path=tessdata, lang=config.lang, oem=config.oem)
+    except (RuntimeError, ValueError) as exc:
+        raise MissingDependencyError(
+            f"tesseract: cannot load language data '{config.lang}' from {tessdata} ({exc}); "
+            f"reinstall it ({_lang_package(config.lang.split('+')[0])})"
+        ) from exc
+    engine = _Engine(api)
+    _ENGINES[key] = engine
+    return engine
+
+
+def _box(values: Sequence[Any]) -> tuple[int, int, int, int]:
+    left, top, right, bottom = (int(v) for v in values)
+    return left, top, right, bottom
+
+
+def _word_rows(api: Any) -> list[WordRow]:
+    """The recognized words in reading order, skipping empty ones as the TSV output does."""
+    ril = _tesserocr().RIL
+
+    iterator = api.GetIterator()
+    rows: list[WordRow] = []
+    if iterator is None:
+        return rows
+    while not iterator.Empty(ril.BLOCK):
+        if not iterator.Empty(ril.WORD):
+            rows.append(
+                (
+                    iterator.GetUTF8Text(ril.WORD) or "",
+                    float(iterator.Confidence(ril.WORD)),
+                    _box(iterator.BoundingBox(ril.WORD)),
+                    bool(iterator.IsAtBeginningOf(ril.BLOCK)),
+                    bool(iterator.IsAtBeginningOf(ril.PARA)),
+                    bool(iterator.IsAtBeginningOf(ril.TEXTLINE)),
+                )
+            )
+        if not iterator.Next(ril.WORD):
+            break
+    return rows
+
+
+def _recognize_tesserocr(
+    image: np.ndarray, ref: PageRef, config: OcrConfig, dpi: int
+) -> dict[str, list[Any]]:
+    engine = _tesserocr_engine(config)
+    api = engine.api
+    variables = dict(config.variables)
+    if not config.invert_check:
+        variables.setdefault("tessedit_do_invert", "0")
+    # The CLI's --dpi sets the same variable; 0 lets Tesseract estimate the resolution.
+    variables["user_defined_dpi"] = str(dpi) if dpi > 0 else "0"
+    engine.configure(variables)
+    api.SetPageSegMode(config.psm)
+    if image.ndim == 3 and image.shape[2] >= 3:
+        pixels = np.ascontiguousarray(image[:, :, 2::-1])  # BGR -> RGB
+    else:
+        pixels = np.ascontiguousarray(image)
+    if pixels.dtype != np.uint8:
+        raise InputError(f"{ref.label()}: page image is {pixels.dtype}, expected 8-bit")
+    height, width = pixels.shape[:2]
+    depth = 1 if pixels.ndim == 2 else pixels.shape[2]
+    try:
+        api.SetImageBytes(pixels.tobytes(), width, height, depth, width * depth)
+        finished = api.Recognize(int(round(config.timeout * 1000)) if config.timeout else 0)
+        if not finished:
+            if config.timeout:
+                raise InputError(
+                    f"{ref.label()}: Tesseract took longer than {config.timeout:g} s; "
+                    "raise ocr.timeout or check the page"
+                )
+            raise InputError(f"{ref.label()}: Tesseract failed; check the page image")
+        return data_from_word_rows(_word_rows(api))
+    finally:
+        api.Clear()
+
+
 def recognize(image: np.ndarray, ref: PageRef, config: OcrConfig, dpi: int) -> OcrPage:
-    """OCR one page image with a single ``image_to_data`` call.
+    """OCR one page image with the engine ``config.engine`` selects.
 
     Args:
         image: 8-bit grayscale, binary or BGR page.
@@ -187,27 +503,27 @@ def recognize(image: np.ndarray, ref: PageRef, config: OcrConfig, dpi: int) -> O
         The page's words; boxes refer to ``image``.
 
     Raises:
-        MissingDependencyError: Tesseract or the language data is missing.
+        MissingDependencyError: Tesseract, the language data or the chosen engine's
+            package is missing.
         InputError: Tesseract failed on the page or timed out.
     """
-    options = tesseract_options(config, dpi)
-    data = _run(
-        lambda: pytesseract.image_to_data(
-            _as_tesseract_image(image),
-            lang=config.lang,
-            config=options,
-            output_type=pytesseract.Output.DICT,
-            timeout=config.timeout or 0,
-        ),
-        ref,
-        config,
-    )
+    engine = resolve_engine(config)
+    if engine == "tesserocr":
+        try:
+            data: Any = _recognize_tesserocr(image, ref, config, dpi)
+        except MissingDependencyError:
+            if config.engine != "auto":
+                raise
+            _AUTO[(config.lang, config.oem, config.tessdata_dir)] = "cli"
+            engine = "cli"
+    if engine == "cli":
+        data = _recognize_cli(image, ref, config, dpi)
     words = words_from_tesseract_data(data, ref)
     height, width = image.shape[:2]
     step = ProcessingStep(
         "ocr",
-        f"tesseract {config.lang} psm {config.psm}",
-        {"lang": config.lang, "psm": config.psm, "oem": config.oem, "dpi": dpi},
+        f"tesseract {config.lang} psm {config.psm} ({engine})",
+        {"lang": config.lang, "psm": config.psm, "oem": config.oem, "dpi": dpi, "engine": engine},
     )
     return OcrPage(ref=ref, words=words, width=width, height=height, dpi=dpi, steps=(step,))
 

@@ -93,6 +93,27 @@ def test_parallel_pages_come_back_in_input_order(make_page: Callable[..., Path])
 
 @pytest.mark.tesseract
 @pytest.mark.usefixtures("needs_tesseract")
+@pytest.mark.parametrize("engine", ["cli", "tesserocr"])
+def test_each_engine_reads_pages_in_worker_processes(
+    make_page: Callable[..., Path], engine: str
+) -> None:
+    from pipeline.ocr import tesserocr_available
+
+    if engine == "tesserocr" and not tesserocr_available():
+        pytest.skip("tesserocr is not installed")
+    paths = [
+        make_page(f"p{i}.png", lines=[f"PAGE {i} OF 4", "MOSCOW 04648"], size=(900, 500))
+        for i in (1, 2, 3, 4)
+    ]
+    pages = read_pages(paths, _config(workers=2, engine=engine))
+    assert [" ".join(w.text for w in p.lines()[0]) for p in pages] == [
+        f"PAGE {i} OF 4" for i in (1, 2, 3, 4)
+    ]
+    assert {p.steps[-1].settings["engine"] for p in pages} == {engine}
+
+
+@pytest.mark.tesseract
+@pytest.mark.usefixtures("needs_tesseract")
 def test_read_one_skewed_page(make_page: Callable[..., Path]) -> None:
     path = make_page("skewed.png", angle=4.0)
     page = read_one(PageSpec(PageRef(str(path), 1, 0), "image"), _config())
