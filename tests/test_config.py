@@ -71,3 +71,13 @@ def test_optional_and_float_fields_accept_toml_values(tmp_path: Path) -> None:
     path.write_text("[correction]\napply_above = 1\nflag_above = 0.5\n[ingest]\nfirst_page = 2\n")
     config = load_config(path)
     assert config.correction.apply_above == 1 and config.ingest.first_page == 2
+
+
+def test_readme_configuration_example_is_valid(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "readme.toml"
+    path.write_text(example)
+    config = load_config(path)
+    assert config.preprocess.steps == PipelineConfig().preprocess.steps
+    assert config.ocr.psm == PipelineConfig().ocr.psm
