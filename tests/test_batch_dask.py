@@ -72,3 +72,22 @@ def test_dask_cluster_matches_local_pool(tmp_path: Path, make_page: Callable[...
 def test_unreachable_scheduler_is_a_bad_argument() -> None:
     with pytest.raises(BadArgumentsError, match="cannot reach a Dask scheduler"):
         DaskExecutor("tcp://127.0.0.1:9", connect_timeout=2.0)
+
+
+def test_client_is_closed_when_no_worker_joins(monkeypatch: pytest.MonkeyPatch) -> None:
+    closed: list[bool] = []
+
+    class NoWorkers:
+        def __init__(self, address: str, timeout: float) -> None:
+            self.address = address
+
+        def wait_for_workers(self, count: int, timeout: float) -> None:
+            raise TimeoutError("no workers")
+
+        def close(self) -> None:
+            closed.append(True)
+
+    monkeypatch.setattr(distributed, "Client", NoWorkers)
+    with pytest.raises(BadArgumentsError, match="cannot reach a Dask scheduler with workers"):
+        DaskExecutor("tcp://127.0.0.1:8786", connect_timeout=0.1)
+    assert closed == [True]

@@ -161,3 +161,36 @@ def test_cable_id_of(lines: tuple[str, ...], expected: str | None) -> None:
 def test_id_slug() -> None:
     assert id_slug("MOSCOW 04648") == "MOSCOW_04648"
     assert id_slug("USUN NEW YORK 01234") == "USUN_NEW_YORK_01234"
+
+
+def test_renamed_output_folder_never_reuses_a_taken_name(tmp_path: Path) -> None:
+    arch = tmp_path / "arch"
+    _write(arch / "box" / "a.txt", "one")
+    _write(arch / "box" / "a.pdf", b"%PDF-1.4 two")  # box/a.txt must move: box/a_txt ...
+    _write(arch / "box" / "a_txt.txt", "three")  # ... which this one already uses
+    units = {u.key: u.out_name for u in discover_cables(arch).units}
+    assert units == {
+        "box/a.pdf": "box/a_pdf",
+        "box/a.txt": "box/a_txt_2",
+        "box/a_txt.txt": "box/a_txt",
+    }
+
+
+def test_renamed_names_stay_unique_and_unnested(tmp_path: Path) -> None:
+    arch = tmp_path / "arch"
+    _write(arch / "a" / "b.pdf", b"%PDF-1.4 one")
+    _write(arch / "a" / "b.txt", "two")  # -> a/b_txt, the folder of the two below
+    _write(arch / "a" / "b_txt.pdf", b"%PDF-1.4 three")
+    _png(arch / "a" / "b_txt" / "p1.png")
+    _write(arch / "a" / "b_txt" / "c.txt", "four")
+    _write(arch / "a" / "b_txt" / "c.pdf", b"%PDF-1.4 five")
+    names = [u.out_name for u in discover_cables(arch).units]
+    assert len(names) == 6
+    assert len(set(names)) == len(names)
+    for name in names:
+        assert not any(other.startswith(name + "/") for other in names), (name, names)
+
+
+def test_cable_id_of_page_line_inside_a_longer_line() -> None:
+    page = _page("CONFIDENTIAL", "ll: 7 PAGE 01 MOSCOW O4648 01 OF 07 221603Z")
+    assert cable_id_of(page) == "MOSCOW 04648"

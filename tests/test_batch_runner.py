@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import errno
 import json
 import os
@@ -14,14 +15,20 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.batch.runner as runner_module
 from pipeline.batch import run_batch
 from pipeline.batch.manifest import MANIFEST_NAME, Manifest
-from pipeline.batch.runner import TMP_NAME
-from pipeline.config import OutputConfig, PipelineConfig
-from pipeline.errors import ExitCode, OutputError
+from pipeline.batch.runner import TMP_NAME, config_fingerprint, default_workers, resolve_workers
+from pipeline.config import CorrectionConfig, OcrConfig, OutputConfig, PipelineConfig
+from pipeline.errors import (
+    BadArgumentsError,
+    ExitCode,
+    InputError,
+    MissingDependencyError,
+    OutputError,
+)
 from pipeline.ingest import PageSpec
-from pipeline.records import OcrPage, Transcript
+from pipeline.outputs import write_outputs
+from pipeline.records import OcrPage, OcrWord, Transcript
 
 REPO = Path(__file__).resolve().parents[1]
 TEXT_ONLY = PipelineConfig(output=OutputConfig(formats=("txt", "json", "csv")))
@@ -94,6 +101,20 @@ def raising_read(spec: PageSpec, config: PipelineConfig) -> OcrPage:
     from pipeline.read import read_one
 
     return read_one(spec, config)
+
+
+def metadata_read(spec: PageSpec, config: PipelineConfig) -> OcrPage:
+    """Read a page's text from the PNG's ``lines`` text chunk instead of running OCR."""
+    from PIL import Image
+
+    with Image.open(spec.ref.source) as image:
+        text = image.info["lines"]
+    words = tuple(
+        OcrWord(token, 0.95, None, number)
+        for number, line in enumerate(text.splitlines())
+        for token in line.split()
+    )
+    return OcrPage(spec.ref, words)
 
 
 def test_mirrored_outputs_summary_and_resume(tmp_path: Path) -> None:
@@ -212,14 +233,14 @@ def test_all_failed_exit_8(tmp_path: Path) -> None:
 
 def test_disk_full_fails_one_cable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     arch = text_archive(tmp_path / "arch")
-    real = runner_module.write_outputs
+    real = write_outputs
 
     def full_for_cable1(transcript: Transcript, out_dir: Path, formats: Sequence[str]) -> object:
         if transcript.pages and "cable1" in transcript.pages[0].ref.source:
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(transcript, out_dir, formats)
 
-    monkeypatch.setattr(runner_module, "write_outputs", full_for_cable1)
+    monkeypatch.setattr("pipeline.batch.runner.write_outputs", full_for_cable1)
     out = tmp_path / "out"
     report = run_batch(arch, out, TEXT_ONLY, workers=2)
     assert report.exit_code == ExitCode.PARTIAL_FAILURE
@@ -231,7 +252,7 @@ def test_disk_full_fails_one_cable(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert rows["box0/folder0/cable0"]["status"] == "done"
     assert not (out / "box1" / "folder1" / "cable1").exists()
     assert not (out / TMP_NAME).exists()
-    monkeypatch.setattr(runner_module, "write_outputs", real)
+    monkeypatch.setattr("pipeline.batch.runner.write_outputs", real)
     retry = run_batch(arch, out, TEXT_ONLY, workers=1)  # space freed: only the failed one redone
     assert {r.cable: r.status for r in retry.results}["box1/folder1/cable1"] == "done"
     assert retry.count("skipped") == 2
@@ -341,3 +362,150 @@ def test_mixed_folder_is_grouped_by_cable_id(
     assert rows["mixed/STATE_012345"]["pages"] == "1"
     words = (out / "mixed" / "MOSCOW_04648" / "words.csv").read_text(encoding="utf-8")
     assert "scan1.png" in words and "scan3.png" in words and "scan2.png" not in words
+
+
+def test_unwritable_cable_fails_alone_and_summary_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arch = text_archive(tmp_path / "arch")
+    real = write_outputs
+
+    def failing(transcript: Transcript, out_dir: Path, formats: Sequence[str]) -> object:
+        source = transcript.pages[0].ref.source
+        if "cable0" in source:
+            raise InputError("page.png: cannot reload the page image for the pdf")
+        if "cable1" in source:
+            raise MissingDependencyError("the pdf format needs reportlab")
+        return real(transcript, out_dir, formats)
+
+    monkeypatch.setattr("pipeline.batch.runner.write_outputs", failing)
+    out = tmp_path / "out"
+    report = run_batch(arch, out, TEXT_ONLY, workers=2)
+    assert report.exit_code == ExitCode.PARTIAL_FAILURE
+    rows = summary_rows(out)
+    assert (
+        rows["box0/folder0/cable0"]["error"] == "page.png: cannot reload the page image for the pdf"
+    )
+    assert rows["box1/folder1/cable1"]["error"] == "the pdf format needs reportlab"
+    assert rows["box0/folder2/cable2"]["status"] == "done"
+    assert not (out / "box0" / "folder0" / "cable0").exists()
+    states = Manifest(out / MANIFEST_NAME).states()
+    assert states["box0/folder0/cable0.txt"] == "failed"
+    assert states["box0/folder2/cable2.txt"] == "done"
+    assert not (out / TMP_NAME).exists()
+
+
+def test_missing_pdf_library_fails_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arch = text_archive(tmp_path / "arch", 1)
+    monkeypatch.setitem(sys.modules, "reportlab", None)  # import reportlab now fails
+    pdf = PipelineConfig(output=OutputConfig(formats=("txt", "pdf")))
+    with pytest.raises(MissingDependencyError, match="reportlab"):
+        run_batch(arch, tmp_path / "out", pdf, workers=1)
+    assert not (tmp_path / "out").exists()
+
+
+def test_fingerprint_follows_version_dictionaries_and_review_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("CABLE_OCR_HOME", str(home))
+    dictionaries = tmp_path / "dicts"
+    lexicon = write(dictionaries / "lexicon.pkl.gz", b"one")
+    config = PipelineConfig(correction=CorrectionConfig(dictionaries_dir=str(dictionaries)))
+    seen = {config_fingerprint(config)}
+
+    def changed() -> bool:
+        value = config_fingerprint(config)
+        new = value not in seen
+        seen.add(value)
+        return new
+
+    write(home / "user_words.txt", "NEWWORD\n")  # review apply taught a word
+    assert changed()
+    write(home / "protected.txt", "KEEPME\n")
+    assert changed()
+    write(lexicon, b"rebuilt dictionary")
+    assert changed()
+    monkeypatch.setattr("importlib.metadata.version", lambda name: "99.0")
+    assert changed()
+    assert not changed()
+    other_workers = dataclasses.replace(config, ocr=dataclasses.replace(config.ocr, workers=7))
+    assert config_fingerprint(other_workers) == config_fingerprint(config)
+    plain = dataclasses.replace(config, correction=CorrectionConfig(enabled=False))
+    before = config_fingerprint(plain)
+    write(home / "user_words.txt", "NEWWORD\nOTHER\n")
+    assert config_fingerprint(plain) == before  # without correction the word lists do not matter
+
+
+def test_review_taught_words_redo_cables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CABLE_OCR_HOME", str(tmp_path / "home"))
+    arch = text_archive(tmp_path / "arch", 2)
+    out = tmp_path / "out"
+    run_batch(arch, out, TEXT_ONLY, workers=1)
+    assert run_batch(arch, out, TEXT_ONLY, workers=1).count("skipped") == 2
+    write(tmp_path / "home" / "user_words.txt", "STOESSEL\n")
+    assert run_batch(arch, out, TEXT_ONLY, workers=1).count("done") == 2
+
+
+def _scan(path: Path, *lines: str) -> None:
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("lines", "\n".join(lines))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("1", (400, 400), 1).save(path, pnginfo=info)
+
+
+def test_regrouped_folder_leaves_no_stale_outputs(tmp_path: Path) -> None:
+    arch = tmp_path / "arch"
+    out = tmp_path / "out"
+    body = ("SUBJECT: GRAIN PURCHASES", "1. EMBASSY OFFICERS MET WITH MINISTRY OFFICIALS")
+    _scan(arch / "mixed" / "scan1.png", "PAGE 01 MOSCOW 04648 01 OF 01", *body)
+    _scan(arch / "mixed" / "scan2.png", "PAGE 02 MOSCOW 04648 01 OF 01", *body)
+    report = run_batch(arch, out, TEXT_ONLY, workers=2, page_fn=metadata_read)
+    assert [r.cable for r in report.results] == ["mixed"]
+    assert (out / "mixed" / "transcript.txt").is_file()
+
+    _scan(arch / "mixed" / "scan2.png", "PAGE 01 STATE 012345 01 OF 01", *body)
+    report = run_batch(arch, out, TEXT_ONLY, workers=2, page_fn=metadata_read)
+    assert report.exit_code == ExitCode.OK, report.results
+    assert sorted(p.name for p in (out / "mixed").iterdir()) == ["MOSCOW_04648", "STATE_012345"]
+
+    _scan(arch / "mixed" / "scan2.png", "PAGE 02 MOSCOW 04648 01 OF 01", *body)
+    report = run_batch(arch, out, TEXT_ONLY, workers=2, page_fn=metadata_read)
+    assert report.exit_code == ExitCode.OK, report.results
+    assert sorted(p.name for p in (out / "mixed").iterdir()) == [
+        "transcript.json",
+        "transcript.txt",
+        "words.csv",
+    ]
+
+
+def test_workers_default_to_config_and_zero_means_all_cores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one = PipelineConfig(ocr=OcrConfig(workers=1))
+    assert resolve_workers(None, one) == 1
+    assert resolve_workers(3, one) == 3
+    assert resolve_workers(0, one) == default_workers()
+    assert resolve_workers(None, PipelineConfig()) == default_workers()
+    with pytest.raises(BadArgumentsError):
+        resolve_workers(-1, one)
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    report = run_batch(text_archive(tmp_path / "arch", 2), tmp_path / "out", TEXT_ONLY, workers=0)
+    assert report.count("done") == 2
+    assert "OMP_THREAD_LIMIT" not in os.environ  # set in the workers only
+    result = cli(tmp_path / "arch", "--out", tmp_path / "out2", "--workers", "0")
+    assert result.returncode == 0, result.stderr
+
+
+def test_cli_start_does_not_load_the_batch_package() -> None:
+    code = "import sys, pipeline.cli; print(sorted(m for m in sys.modules if 'batch.' in m))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Literal
 
 from pipeline.errors import InputError
-from pipeline.ingest import natural_key
+from pipeline.ingest import IMAGE_SUFFIXES, natural_key
 from pipeline.records import OcrPage
 
 UnitKind = Literal["pdf", "tiff", "images", "text"]
 
-PAGE_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})
+PAGE_IMAGE_SUFFIXES = IMAGE_SUFFIXES
 """Page image files grouped by folder (a TIFF with several frames is a cable of its own)."""
 HASH_CHUNK = 1 << 20
 
@@ -85,26 +85,49 @@ def _strip_suffix(rel: str) -> str:
     return f"{head}/{stem}" if head else stem
 
 
+def _ancestors(name: str) -> set[str]:
+    """The folders that contain folder ``name`` (``a/b/c`` -> ``a/b``, ``a``)."""
+    return {name.rsplit("/", depth)[0] for depth in range(1, name.count("/") + 1)}
+
+
 def _resolve_names(units: list[CableUnit], root_name: str) -> list[CableUnit]:
-    """Give every unit an output folder that is neither shared nor inside another one."""
+    """Give every unit an output folder that is neither shared nor inside another one.
+
+    A name shared with another unit, or holding another unit's folder, is replaced: a
+    folder's page images go to ``name/_pages``, a file to ``name_ext`` (``a/b.txt`` ->
+    ``a/b_txt``). A replacement that is taken already, or is some unit's original name or
+    one of its folders (``a/b_txt`` of ``a/b_txt.pdf``, say), gets a numeric suffix
+    (``a/b_txt_2``) until it is unique.
+    """
     names = [u.out_name or root_name for u in units]
     counts: dict[str, int] = {}
     for name in names:
         counts[name] = counts.get(name, 0) + 1
-    ancestors = {
-        name.rsplit("/", depth)[0] for name in names for depth in range(1, name.count("/") + 1)
-    }
-    resolved = []
-    for unit, name in zip(units, names, strict=True):
+    ancestors = {folder for name in names for folder in _ancestors(name)}
+    renamed: dict[int, str] = {}
+    for number, (unit, name) in enumerate(zip(units, names, strict=True)):
         if counts[name] > 1 or name in ancestors:
             if unit.kind == "images":
-                name = f"{name}/_pages"
+                renamed[number] = f"{name}/_pages"
             else:
                 head, _, tail = unit.key.rpartition("/")
                 tail = tail.replace(".", "_")
-                name = f"{head}/{tail}" if head else tail
-        resolved.append(CableUnit(unit.key, unit.kind, unit.inputs, name))
-    return resolved
+                renamed[number] = f"{head}/{tail}" if head else tail
+    # Names kept as found are unique and hold no other unit (else they were replaced). A
+    # replacement avoids every original name and folder, so no later replacement can end up
+    # inside it, and the suffix loop always ends.
+    taken = {name for number, name in enumerate(names) if number not in renamed}
+    reserved = set(names) | ancestors
+    for number, base in renamed.items():
+        name, suffix = base, 2
+        while name in taken or name in reserved or not _ancestors(name).isdisjoint(taken):
+            name, suffix = f"{base}_{suffix}", suffix + 1
+        renamed[number] = name
+        taken.add(name)
+    return [
+        CableUnit(u.key, u.kind, u.inputs, renamed.get(number, name))
+        for number, (u, name) in enumerate(zip(units, names, strict=True))
+    ]
 
 
 def discover_cables(
@@ -216,10 +239,6 @@ def content_hash(unit: CableUnit) -> str:
     return digest.hexdigest()
 
 
-_CABLE_ID = re.compile(
-    r"\bP[A4]GE\s+[0-9OIlSB]{1,3}\s+([A-Z][A-Z.\- ]{1,30}?)\s+([0-9OIlSB]{3,6})\b"
-)
-_DIGIT_FIX = str.maketrans({"O": "0", "I": "1", "l": "1", "S": "5", "B": "8"})
 HEADER_LINES = 6
 """A page's ``PAGE`` line is looked for among its first lines."""
 
@@ -227,22 +246,17 @@ HEADER_LINES = 6
 def cable_id_of(page: OcrPage) -> str | None:
     """The cable id in a page's ``PAGE nn POST NNNNN ...`` line, e.g. ``MOSCOW 04648``.
 
-    Uses the structure grammar's page-line parser, then a looser search for a ``PAGE``
-    line inside a longer OCR line; both repair common confusions in the numbers (O/0, I/1).
+    Uses the structure grammar's page-line parser (which repairs common confusions in the
+    numbers, O/0, I/1), also on a ``PAGE`` line that OCR joined to other text before it.
     """
     from pipeline.structure.grammar import parse_page_line
 
     for line in page.lines()[:HEADER_LINES]:
-        text = " ".join(word.text for word in line).upper()
-        parsed = parse_page_line(text)
-        if parsed is not None and parsed.fields.get("cable_id"):
-            return str(parsed.fields["cable_id"])
-        match = _CABLE_ID.search(text)
-        if match:
-            post = " ".join(match.group(1).split())
-            number = match.group(2).upper().translate(_DIGIT_FIX)
-            if number.isdigit():
-                return f"{post} {number}"
+        tokens = [word.text.upper() for word in line]
+        for start in range(len(tokens)):
+            parsed = parse_page_line(" ".join(tokens[start:]))
+            if parsed is not None and parsed.fields.get("cable_id"):
+                return str(parsed.fields["cable_id"])
     return None
 
 

@@ -18,6 +18,8 @@ import dataclasses
 import errno
 import fcntl
 import hashlib
+import importlib.metadata
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -45,11 +47,18 @@ from pipeline.batch.discover import (
 )
 from pipeline.batch.manifest import MANIFEST_NAME, Manifest
 from pipeline.batch.report import BatchReport, CableResult, transcript_stats
-from pipeline.config import PipelineConfig
-from pipeline.errors import BadArgumentsError, InputError, OutputError, PipelineError
+from pipeline.config import CorrectionConfig, PipelineConfig
+from pipeline.errors import (
+    BadArgumentsError,
+    InputError,
+    MissingDependencyError,
+    OutputError,
+    PipelineError,
+)
 from pipeline.ingest import PageSpec, discover_pages
 from pipeline.outputs import write_outputs
 from pipeline.records import OcrPage, PageRef, Transcript
+from pipeline.resources import data_path, user_data_dir
 
 TMP_NAME = ".cable-ocr-tmp"
 LOCK_NAME = ".cable-ocr-batch.lock"
@@ -74,14 +83,64 @@ class BatchProgress(Protocol):
         """A cable finished (done or failed)."""
 
 
+def _package_version() -> str:
+    try:
+        return importlib.metadata.version("cable-ocr")
+    except importlib.metadata.PackageNotFoundError:
+        return "0"
+
+
+def _file_stamp(path: Path) -> str:
+    """``size:mtime_ns`` of a file, or ``-`` when it does not exist (or cannot be read)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return "-"
+    return f"{info.st_size}:{info.st_mtime_ns}"
+
+
+def _correction_files(config: CorrectionConfig) -> dict[str, str]:
+    """Size and modification time of every file the corrector reads, by path."""
+    folder = Path(config.dictionaries_dir) if config.dictionaries_dir else data_path("dictionaries")
+    try:
+        paths = sorted(p for p in folder.iterdir() if p.is_file())
+    except OSError:
+        paths = []
+    paths.append(Path(config.user_dictionary or user_data_dir() / "user_words.txt"))
+    paths.append(Path(config.protected_file or user_data_dir() / "protected.txt"))
+    return {str(path): _file_stamp(path) for path in paths}
+
+
 def config_fingerprint(config: PipelineConfig) -> str:
-    """Hash of every setting that can change the outputs (not the worker count)."""
+    """Hash of everything that can change the outputs (not the worker count).
+
+    Covers the settings, the package version and, when correction is on, the size and
+    modification time of the dictionaries and of the word lists review teaches
+    (``user_words.txt``, ``protected.txt``): rebuilding a dictionary or applying a review
+    redoes the cables.
+    """
     data = dataclasses.asdict(config)
     data["ocr"].pop("workers", None)
-    from pipeline import __name__ as package
-
-    text = json.dumps({"package": package, "config": data}, sort_keys=True, default=str)
+    files = _correction_files(config.correction) if config.correction.enabled else {}
+    text = json.dumps(
+        {"version": _package_version(), "config": data, "files": files},
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_format_dependencies(formats: Sequence[str]) -> None:
+    """Fail before any work when an output format's optional library is missing.
+
+    Raises:
+        MissingDependencyError: ``pdf`` is requested and reportlab is not installed.
+    """
+    if "pdf" in formats and importlib.util.find_spec("reportlab") is None:
+        raise MissingDependencyError(
+            "the pdf format needs reportlab; install the formats extra: "
+            "pip install 'cable-ocr[formats]'"
+        )
 
 
 # --------------------------------------------------------------------------- worker tasks
@@ -285,8 +344,14 @@ class DaskExecutor:
             ) from exc
         try:
             self._client = Client(address, timeout=connect_timeout)  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError) as exc:
+            raise BadArgumentsError(
+                f"{address}: cannot reach a Dask scheduler with workers ({exc})"
+            ) from exc
+        try:
             self._client.wait_for_workers(1, timeout=connect_timeout)
         except (OSError, TimeoutError) as exc:
+            self._client.close()  # type: ignore[no-untyped-call]
             raise BadArgumentsError(
                 f"{address}: cannot reach a Dask scheduler with workers ({exc})"
             ) from exc
@@ -564,12 +629,20 @@ class BatchRunner:
         self._emit(result)
 
     def _finish_run(self, run: _Run) -> None:
-        """Write the transcripts of a cable whose assembly tasks all returned."""
+        """Write the transcripts of a cable whose assembly tasks all returned.
+
+        The unit's whole output tree is staged and moved into place at once, so nothing of
+        an earlier run that grouped a folder's pages differently (one cable then, several
+        cables now, or other cable ids) is left beside the new outputs. A cable whose
+        outputs cannot be written fails alone.
+        """
         assert self.manifest is not None
         run.finished = True
         run.seconds += sum(o.seconds for o in run.outcomes.values())
         staging = self.tmp / uuid.uuid4().hex
+        tree = staging / "unit"
         results: list[CableResult] = []
+        written: list[CableResult] = []
         for number, (name, pages) in enumerate(run.groups):
             outcome = run.outcomes[number]
             seconds = outcome.seconds + sum(
@@ -577,20 +650,27 @@ class BatchRunner:
             )
             result = CableResult(name, run.unit.key, pages=len(pages))
             result.seconds = round(run.seconds if len(run.groups) == 1 else seconds, 3)
+            results.append(result)
             if outcome.transcript is None:
                 result.status, result.error = "failed", outcome.error
-            else:
-                result.words, result.mean_confidence, result.flagged_words = transcript_stats(
-                    outcome.transcript
-                )
-                try:
-                    write_outputs(
-                        outcome.transcript, staging / str(number), self.config.output.formats
-                    )
-                    place(staging / str(number), self.out_dir / name, self.tmp)
-                except (OSError, OutputError) as exc:
+                continue
+            result.words, result.mean_confidence, result.flagged_words = transcript_stats(
+                outcome.transcript
+            )
+            folder = tree / name.removeprefix(run.unit.out_name).lstrip("/")
+            try:
+                write_outputs(outcome.transcript, folder, self.config.output.formats)
+            except Exception as exc:  # noqa: BLE001 - e.g. a pdf page image gone: this cable fails
+                result.status, result.error = "failed", _error_reason(exc)
+                shutil.rmtree(folder, ignore_errors=True)
+                continue
+            written.append(result)
+        if written:
+            try:
+                place(tree, self.out_dir / run.unit.out_name, self.tmp)
+            except OSError as exc:
+                for result in written:
                     result.status, result.error = "failed", _error_reason(exc)
-            results.append(result)
         shutil.rmtree(staging, ignore_errors=True)
         rows = [r.to_dict() for r in results]
         failed = [r for r in results if r.status == "failed"]
@@ -606,7 +686,6 @@ class BatchRunner:
     def _executor(self, pages: int) -> _Executor:
         if self.scheduler:
             return DaskExecutor(self.scheduler)
-        os.environ["OMP_THREAD_LIMIT"] = "1"
         return PoolExecutor(max(1, min(self.workers, pages)))
 
     def _submit(self, executor: _Executor, task: _Task) -> Any:
@@ -763,6 +842,18 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def resolve_workers(workers: int | None, config: PipelineConfig) -> int:
+    """Local worker processes: ``workers``, else ``[ocr] workers``; 0 means one per core.
+
+    Raises:
+        BadArgumentsError: the count is negative.
+    """
+    count = config.ocr.workers if workers is None else workers
+    if count < 0:
+        raise BadArgumentsError(f"--workers must be 0 (all cores) or more, got {count}")
+    return count or default_workers()
+
+
 def run_batch(
     archive_dir: Path,
     out_dir: Path,
@@ -780,7 +871,7 @@ def run_batch(
         archive_dir: folder tree of PDFs, TIFFs, page-image folders and ``.txt`` transcripts.
         out_dir: output root; holds the manifest and batch-summary.json/csv.
         config: pipeline settings (``config.output.formats`` chooses the files written).
-        workers: local worker processes (default: the number of cores).
+        workers: local worker processes (default ``config.ocr.workers``; 0 = one per core).
         scheduler: a Dask scheduler address (``tcp://host:8786``) to run pages on instead.
         force: redo every cable, even those already done with the same input and settings.
         progress: receives progress events.
@@ -792,13 +883,13 @@ def run_batch(
     Raises:
         InputError: ``archive_dir`` is not a folder, or holds no cable.
         OutputError: ``out_dir`` cannot be written, or another batch is writing to it.
-        BadArgumentsError: ``workers`` < 1 or the scheduler cannot be reached.
+        BadArgumentsError: ``workers`` < 0 or the scheduler cannot be reached.
+        MissingDependencyError: an output format needs a library that is not installed.
         KeyboardInterrupt: after stopping the workers and writing the summary so far.
     """
     config = config or PipelineConfig()
-    workers = default_workers() if workers is None else workers
-    if workers < 1:
-        raise BadArgumentsError(f"--workers must be at least 1, got {workers}")
+    workers = resolve_workers(workers, config)
+    check_format_dependencies(config.output.formats)
     if not archive_dir.is_dir():
         raise InputError(f"{archive_dir}: not a folder; give the archive folder to process")
     runner = BatchRunner(

@@ -7,13 +7,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pipeline.batch.report import CableResult
 from pipeline.cli.app import app
 from pipeline.errors import InterruptedRunError
+
+if TYPE_CHECKING:
+    from pipeline.batch.report import CableResult
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -123,7 +125,9 @@ def batch(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output root folder.")],
     workers: Annotated[
         int | None,
-        typer.Option(help="Local worker processes reading pages (default: number of cores)."),
+        typer.Option(
+            help="Local worker processes reading pages (default: [ocr] workers; 0 = all cores)."
+        ),
     ] = None,
     scheduler: Annotated[
         str | None,
