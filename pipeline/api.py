@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from pipeline.config import CorrectionConfig, PipelineConfig
 from pipeline.outputs import check_formats, check_output_dir, write_outputs
 from pipeline.records import OcrPage, PageRef, Transcript
-from pipeline.resources import data_path, user_data_dir
 
 if TYPE_CHECKING:
     from pipeline.lexicon import Lexicon
@@ -36,22 +35,16 @@ _LEXICONS: dict[tuple[object, ...], Lexicon] = {}
 
 
 def _file_stamps(config: CorrectionConfig) -> tuple[tuple[str, int, int], ...]:
-    folder = Path(config.dictionaries_dir) if config.dictionaries_dir else data_path("dictionaries")
-    paths = [p for p in folder.glob("*") if p.is_file()]
-    paths += [
-        Path(config.user_dictionary)
-        if config.user_dictionary
-        else user_data_dir() / "user_words.txt",
-        Path(config.protected_file) if config.protected_file else user_data_dir() / "protected.txt",
-    ]
+    from pipeline.lexicon import lexicon_files
+
     stamps = []
-    for path in paths:
+    for path in lexicon_files(config):
         try:
             stat = path.stat()
         except OSError:
             continue
         stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
-    return tuple(sorted(stamps))
+    return tuple(stamps)
 
 
 def lexicon_for(config: CorrectionConfig) -> Lexicon:

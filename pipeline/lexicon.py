@@ -282,6 +282,18 @@ def read_word_list(path: Path, *, counts: bool) -> dict[str, int]:
     return words
 
 
+def lexicon_files(config: CorrectionConfig) -> list[Path]:
+    """Every file ``load_lexicon`` may read (the word lists need not exist)."""
+    folder = Path(config.dictionaries_dir) if config.dictionaries_dir else data_path("dictionaries")
+    try:
+        paths = sorted(p for p in folder.iterdir() if p.is_file())
+    except OSError:
+        paths = []
+    paths.append(Path(config.user_dictionary or user_data_dir() / "user_words.txt"))
+    paths.append(Path(config.protected_file or user_data_dir() / "protected.txt"))
+    return paths
+
+
 def _user_file(configured: str | None, default_name: str) -> Path | None:
     if configured:
         path = Path(configured)

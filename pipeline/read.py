@@ -8,9 +8,7 @@ inputs first, then reads the pages in a process pool and returns them in input o
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
-import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -19,6 +17,7 @@ from pipeline.config import PipelineConfig
 from pipeline.errors import InputError
 from pipeline.ingest import PageSpec, discover_pages, read_page_image
 from pipeline.records import OcrPage, OcrWord, PageRef, ProcessingStep
+from pipeline.workers import default_workers, init_worker, pool_context
 
 Progress = Callable[[PageRef, int, int], None]
 
@@ -116,15 +115,6 @@ def read_one(spec: PageSpec, config: PipelineConfig) -> OcrPage:
     )
 
 
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
 def read_pages(
     inputs: Sequence[Path],
     config: PipelineConfig,
@@ -150,7 +140,7 @@ def read_pages(
         validate_steps(config.preprocess)
         check_tesseract(config.ocr)
     total = len(specs)
-    workers = config.ocr.workers or os.cpu_count() or 1
+    workers = config.ocr.workers or default_workers()
     workers = max(1, min(workers, sum(1 for s in specs if s.kind != "text")))
     results: list[OcrPage | None] = [None] * total
     if workers == 1:
@@ -159,7 +149,9 @@ def read_pages(
             if progress:
                 progress(spec.ref, done, total)
         return [page for page in results if page is not None]
-    executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_ignore_sigint)
+    executor = ProcessPoolExecutor(
+        workers, mp_context=pool_context(), initializer=init_worker, initargs=(os.getpid(),)
+    )
     try:
         futures: dict[Future[OcrPage], int] = {
             executor.submit(read_one, spec, config): position for position, spec in enumerate(specs)

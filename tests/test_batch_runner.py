@@ -17,7 +17,7 @@ import pytest
 
 from pipeline.batch import run_batch
 from pipeline.batch.manifest import MANIFEST_NAME, Manifest
-from pipeline.batch.runner import TMP_NAME, config_fingerprint, default_workers, resolve_workers
+from pipeline.batch.runner import TMP_NAME, config_fingerprint, resolve_workers
 from pipeline.config import CorrectionConfig, OcrConfig, OutputConfig, PipelineConfig
 from pipeline.errors import (
     BadArgumentsError,
@@ -29,6 +29,7 @@ from pipeline.errors import (
 from pipeline.ingest import PageSpec
 from pipeline.outputs import write_outputs
 from pipeline.records import OcrPage, OcrWord, Transcript
+from pipeline.workers import default_workers
 
 REPO = Path(__file__).resolve().parents[1]
 TEXT_ONLY = PipelineConfig(output=OutputConfig(formats=("txt", "json", "csv")))

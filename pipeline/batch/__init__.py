@@ -9,6 +9,7 @@ archive's folder structure. See ``pipeline.batch.runner`` for the scheduling and
 from __future__ import annotations
 
 from pipeline.batch.report import BatchReport, CableResult
-from pipeline.batch.runner import BatchProgress, default_workers, run_batch
+from pipeline.batch.runner import BatchProgress, run_batch
+from pipeline.workers import default_workers
 
 __all__ = ["BatchProgress", "BatchReport", "CableResult", "default_workers", "run_batch"]

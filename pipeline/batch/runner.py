@@ -21,11 +21,8 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import json
-import multiprocessing
 import os
 import shutil
-import signal
-import threading
 import time
 import uuid
 from collections import deque
@@ -51,14 +48,13 @@ from pipeline.config import CorrectionConfig, PipelineConfig
 from pipeline.errors import (
     BadArgumentsError,
     InputError,
-    MissingDependencyError,
     OutputError,
     PipelineError,
 )
 from pipeline.ingest import PageSpec, discover_pages
-from pipeline.outputs import write_outputs
+from pipeline.outputs import check_formats, write_outputs
 from pipeline.records import OcrPage, PageRef, Transcript
-from pipeline.resources import data_path, user_data_dir
+from pipeline.workers import default_workers, init_worker, pool_context
 
 TMP_NAME = ".cable-ocr-tmp"
 LOCK_NAME = ".cable-ocr-batch.lock"
@@ -101,14 +97,9 @@ def _file_stamp(path: Path) -> str:
 
 def _correction_files(config: CorrectionConfig) -> dict[str, str]:
     """Size and modification time of every file the corrector reads, by path."""
-    folder = Path(config.dictionaries_dir) if config.dictionaries_dir else data_path("dictionaries")
-    try:
-        paths = sorted(p for p in folder.iterdir() if p.is_file())
-    except OSError:
-        paths = []
-    paths.append(Path(config.user_dictionary or user_data_dir() / "user_words.txt"))
-    paths.append(Path(config.protected_file or user_data_dir() / "protected.txt"))
-    return {str(path): _file_stamp(path) for path in paths}
+    from pipeline.lexicon import lexicon_files
+
+    return {str(path): _file_stamp(path) for path in lexicon_files(config)}
 
 
 def config_fingerprint(config: PipelineConfig) -> str:
@@ -128,19 +119,6 @@ def config_fingerprint(config: PipelineConfig) -> str:
         default=str,
     )
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def check_format_dependencies(formats: Sequence[str]) -> None:
-    """Fail before any work when an output format's optional library is missing.
-
-    Raises:
-        MissingDependencyError: ``pdf`` is requested and reportlab is not installed.
-    """
-    if "pdf" in formats and importlib.util.find_spec("reportlab") is None:
-        raise MissingDependencyError(
-            "the pdf format needs reportlab; install the formats extra: "
-            "pip install 'cable-ocr[formats]'"
-        )
 
 
 # --------------------------------------------------------------------------- worker tasks
@@ -229,41 +207,6 @@ def run_assemble(pages: Sequence[OcrPage], config: PipelineConfig) -> AssembleOu
     )
 
 
-def _process_gone(pid: int) -> bool:
-    """True when process ``pid`` has exited (a zombie counts as exited)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:  # noqa: PTH123
-            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except FileNotFoundError:
-        return True
-    except (OSError, IndexError):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except OSError:
-            return False
-        return False
-
-
-def _watch_parent(pid: int, interval: float) -> None:
-    while not _process_gone(pid):
-        time.sleep(interval)
-    os._exit(1)
-
-
-def _init_worker(batch_pid: int) -> None:
-    """Pool worker set-up: single-threaded Tesseract, Ctrl-C left to the parent.
-
-    Pool workers are started by a fork server, not by the batch process, and would wait
-    forever for work if the batch process were killed; a watcher thread ends the worker
-    when the batch process is gone.
-    """
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_watch_parent, args=(batch_pid, 0.5), daemon=True).start()
-
-
 # --------------------------------------------------------------------------- executors
 
 
@@ -279,11 +222,6 @@ class _Executor(Protocol):
     def close(self) -> None: ...
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
 class PoolExecutor:
     """Local worker processes (``concurrent.futures.ProcessPoolExecutor``)."""
 
@@ -294,8 +232,8 @@ class PoolExecutor:
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             self.capacity,
-            mp_context=_context(),
-            initializer=_init_worker,
+            mp_context=pool_context(),
+            initializer=init_worker,
             initargs=(os.getpid(),),
         )
 
@@ -834,14 +772,6 @@ class BatchRunner:
         self.report.write()
 
 
-def default_workers() -> int:
-    """Worker processes to use by default: the cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def resolve_workers(workers: int | None, config: PipelineConfig) -> int:
     """Local worker processes: ``workers``, else ``[ocr] workers``; 0 means one per core.
 
@@ -889,7 +819,7 @@ def run_batch(
     """
     config = config or PipelineConfig()
     workers = resolve_workers(workers, config)
-    check_format_dependencies(config.output.formats)
+    check_formats(config.output.formats)
     if not archive_dir.is_dir():
         raise InputError(f"{archive_dir}: not a folder; give the archive folder to process")
     runner = BatchRunner(
