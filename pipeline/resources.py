@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
-_REPO = _PACKAGE.parent
+_REPO = Path(__file__).resolve().parent.parent
 
 
 def data_path(kind: str) -> Path:
     """Folder of bundled data ``kind`` ("dictionaries", "schemas" or "samples").
 
-    A source checkout (editable install) uses the top-level folder; a wheel carries a copy
-    under ``pipeline/_data``.
+    The top-level folders of the checkout cable-ocr is installed from (``pip install -e .``,
+    as ``scripts/setup.sh`` does).
     """
-    for candidate in (_REPO / kind, _PACKAGE / "_data" / kind):
-        if candidate.is_dir():
-            return candidate
     return _REPO / kind
 
 
