@@ -15,7 +15,7 @@ from test_structure_fixtures import ROOT
 
 from pipeline.records import Box, OcrPage, OcrWord, PageRef, Transcript, Zone
 from pipeline.structure import build_transcript, grammar
-from pipeline.structure.classify import page_lines
+from pipeline.structure.classify import has_review_vocabulary, is_lower_line, page_lines
 
 Row = tuple[int, int, str]
 """(left, top, text) of one OCR'd line, in pixels of a 300 dpi letter page."""
@@ -335,3 +335,68 @@ def test_ocr_section_first_page_and_continuation(needs_tesseract: None) -> None:
     assert any("SECTION 03 OF 07" in line for line in header)
     assert transcript.header["tags"].value == ["PREL", "UR"]
     assert all(w.zone is not Zone.BODY for w in transcript.words if w.ocr_text == "/41")
+
+
+PAGE_12_PDF_BOX: list[Row] = [
+    (1112, 2008, "iCat. Av Caption removed"),
+    (1112, 2059, "transferred to InterPRO"),
+    (1112, 2162, "with additional copies"),
+    (1112, 2204, "Cat GC \u201cLA"),
+    (1110, 2264, "VY"),
+    (1112, 2300, "c: ce, \u2018Elmer"),
+    (1112, 2336, "98/94"),
+    (1189, 3120, "SECRET"),
+]
+"""The review box of page 12 as read from the PDF rasterisation: no line opens a box."""
+
+
+def test_lower_case_lines_are_not_cable_text() -> None:
+    assert is_lower_line("iCat. Av Caption removed")
+    assert is_lower_line("with additional copies")
+    assert is_lower_line("c: ce, \u2018Elmer")
+    assert not is_lower_line("COMPLETED. a")
+    assert not is_lower_line("INFO LOG-00 ADS-00 /000 Ww")
+    assert not is_lower_line("OPPORTUNITIES FOR THE SOVIET POLITICAL ELITE TO SEE")
+    assert has_review_vocabulary("iCat. Av Caption removed")
+    assert has_review_vocabulary("Revewed ty Elfner")
+    assert has_review_vocabulary("Cat. A Captien removed: transferred to")
+    assert not has_review_vocabulary("with additional copies")
+    assert not has_review_vocabulary("seen here and there too")
+
+
+def test_garbled_review_box_without_opener_leaves_the_body() -> None:
+    rows = [row for row in PAGE_12 if row[1] < 2000] + PAGE_12_PDF_BOX
+    pages = sample()
+    pages[0] = ocr_page(rows, 0, "page-12.png")
+    transcript = build_transcript(pages)
+    body = body_text(transcript)
+    assert numbers(transcript) == [1, 2, 12, 13, 14, 15, 23]
+    for furniture in ("iCat", "Caption", "InterPRO", "additional copies", "VY", "98/94", "Elmer"):
+        assert furniture not in body
+    assert "--FAMINE AND OTHER DISASTER RELIEF;" in transcript.body_paragraphs()
+    zones = {w.ocr_text: w.zone for w in transcript.words if w.page is not None}
+    for word in ("iCat.", "Caption", "InterPRO", "copies", "GC", "VY", "\u2018Elmer", "98/94"):
+        assert zones[word] is Zone.REVIEW_BOX
+
+
+def test_lower_case_line_away_from_a_box_is_stray() -> None:
+    rows = replaced(PAGE_07, "CONCENTRATION ON CIVILIAN PRODUCTION.", "seen here and there too")
+    transcript = build_transcript(sample(rows))
+    zones = {w.ocr_text: w.zone for w in transcript.words if w.page is not None}
+    assert zones["seen"] is Zone.STRAY
+    assert "seen here" not in body_text(transcript)
+
+
+def test_indented_cable_line_below_a_box_stays_body() -> None:
+    rows = [
+        *PAGE_06[:-1],
+        (925, 2516, "THE DELEGATIONS WILL MEET AGAIN IN GENEVA"),
+        PAGE_06[-1],
+    ]
+    pages = sample()
+    pages[3] = ocr_page(rows, 3, "page-06.png", PAGE_06_MARKS)
+    transcript = build_transcript(pages)
+    assert "THE DELEGATIONS WILL MEET AGAIN IN GENEVA" in body_text(transcript)
+    zones = {w.ocr_text: w.zone for w in transcript.words if w.page is not None}
+    assert zones["Reviewed"] is Zone.REVIEW_BOX
+    assert zones["GENEVA"] is Zone.BODY

@@ -146,6 +146,52 @@ def is_mixed_case(text: str) -> bool:
     return any(c.islower() for c in _clean(text))
 
 
+_WORD = re.compile(r"[A-Za-z]+")
+_REVIEW_VOCABULARY = ("cat", "caption", "removed", "transferred", "reviewed", "date")
+"""Words of the declassification review stamp, matched fuzzily in lower-case lines."""
+
+
+def is_lower_line(text: str) -> bool:
+    """Mostly lower/mixed case: not the text of an all-caps cable.
+
+    True when at least half of the line's letters are lower case, or when two of its
+    words of three or more letters hold lower-case letters (``iCat. Av Caption removed``).
+    """
+    words = _WORD.findall(_clean(text))
+    letters = sum(len(w) for w in words)
+    if not letters:
+        return False
+    lower = sum(c.islower() for w in words for c in w)
+    mixed = sum(1 for w in words if len(w) >= 3 and any(c.islower() for c in w))
+    return 2 * lower >= letters or mixed >= 2
+
+
+def has_review_vocabulary(text: str) -> bool:
+    """A word of the review stamp, OCR damage allowed (``iCat``, ``Captien``, ``Revewed``).
+
+    Short words (``Cat``, ``Date``) match exactly or with one extra letter at either end;
+    longer ones within one edit, or two for words of eight letters or more.
+    """
+    for word in _WORD.findall(text):
+        token = word.lower()
+        for target in _REVIEW_VOCABULARY:
+            if len(target) <= 4:
+                if token == target or (
+                    len(token) == len(target) + 1
+                    and (token.startswith(target) or token.endswith(target))
+                ):
+                    return True
+            elif grammar.near(token, target, 1 if len(target) < 8 else 2):
+                return True
+    return False
+
+
+def _cable_text(text: str) -> bool:
+    """An upper-case line of four or more words: cable text, never part of a review box."""
+    words = [w for w in _WORD.findall(_clean(text)) if len(w) >= 2]
+    return len(words) >= 4 and not is_mixed_case(text)
+
+
 def furniture_kind(text: str) -> str | None:
     """Context-free furniture test: page, class_only, archive, review, date, underline, stray."""
     if grammar.parse_page_line(text) is not None:
@@ -385,7 +431,10 @@ def classify(lines: list[Line], cable: bool) -> list[HeaderCopy]:
             furniture in ("review", "date")
             or (
                 furniture in (None, "stray")
-                and (is_review_continuation(text) or in_box(line, box_inset))
+                and (
+                    is_review_continuation(text)
+                    or (in_box(line, box_inset) and not _cable_text(text))
+                )
             )
         ):
             line.kind, line.zone = "review", Zone.REVIEW_BOX
@@ -474,8 +523,15 @@ def classify(lines: list[Line], cable: bool) -> list[HeaderCopy]:
             continue
         line.kind, line.zone = "body", Zone.BODY
         clean = " ".join(w.text for n, w in enumerate(line.words) if not _noise(line, n))
-        if cable and is_mixed_case(clean) and len(clean.split()) <= 3:
+        if cable and is_lower_line(clean):
+            if has_review_vocabulary(clean) or _beside_box(lines, i):
+                line.kind, line.zone = "review", Zone.REVIEW_BOX
+                in_review, box_inset = True, line.inset
+            else:
+                line.kind, line.zone = "stray", Zone.STRAY
+        elif cable and is_mixed_case(clean) and len(clean.split()) <= 3:
             line.kind, line.zone = "stray", Zone.STRAY
+    _foot_boxes(lines)
     _grow_boxes(lines)
     if copies:
         for number, header_copy in enumerate(copies):
@@ -513,12 +569,58 @@ def _grow_boxes(lines: list[Line]) -> None:
         i = last + 1
 
 
+def _beside_box(lines: list[Line], index: int) -> bool:
+    """The line right above ``lines[index]`` on the same page is a review box line."""
+    line = lines[index]
+    if index == 0 or line.blank_before:
+        return False
+    above = lines[index - 1]
+    return above.page == line.page and above.zone is Zone.REVIEW_BOX
+
+
+def _foot_boxes(lines: list[Line]) -> None:
+    """Lower-case lines below a page's last cable text line join the review box there.
+
+    A review box is stamped at the foot of a page, below the body. Once a box line was
+    found there, the mostly lower-case stray lines of that page below the last line of
+    cable text that run on from it (no other furniture and no wide gap between) belong
+    to it: box lines whose caption words OCR garbled beyond matching.
+    """
+    start = 0
+    while start < len(lines):
+        end = start
+        while end < len(lines) and lines[end].page == lines[start].page:
+            end += 1
+        page = lines[start:end]
+        last = max(
+            (n for n, line in enumerate(page) if line.zone is Zone.BODY and line.kind == "body"),
+            default=-1,
+        )
+        runs: list[list[Line]] = [[]]
+        for line in page[last + 1 :]:
+            joined = line.kind in ("review", "stray") and 0 <= line.gap_before <= 2.5
+            if not joined and runs[-1]:
+                runs.append([])
+            if line.kind in ("review", "stray"):
+                runs[-1].append(line)
+        for run in runs:
+            if any(line.zone is Zone.REVIEW_BOX for line in run):
+                for line in run:
+                    if line.kind == "stray" and is_lower_line(line.text):
+                        line.kind, line.zone = "review", Zone.REVIEW_BOX
+        start = end
+
+
 def _box_member(other: Line, box_line: Line, lower: Line, inset: float) -> bool:
-    """``other`` is indented like the box and touches ``box_line`` (``lower`` is the lower)."""
+    """``other`` is indented like the box and touches ``box_line`` (``lower`` is the lower).
+
+    An upper-case line of cable text is never a box line, however it is indented.
+    """
     return (
         other.page == box_line.page
         and other.zone in (Zone.BODY, Zone.STRAY)
         and other.kind in ("body", "stray")
+        and not (other.kind == "body" and _cable_text(other.text))
         and other.inset >= max(2.0, inset - 4.0)
         and 0 < lower.gap_before <= 2.5
     )
