@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pipeline.config import CorrectionConfig
 from pipeline.correction.calibrate import softmax
-from pipeline.correction.candidates import generate
+from pipeline.correction.candidates import generate, is_noisy
 from pipeline.correction.features import ChangeEvidence, change_features
 from pipeline.correction.langmodel import DocumentCache, sequence_logp, unknown_logp
 from pipeline.lexicon import Lexicon
@@ -272,6 +272,15 @@ def _correct_token(
     if token in lexicon.protected or token.upper() in lexicon.protected:
         return None
     prefix, core, suffix = _split_affixes(token)
+    if ctx.all_caps and is_noisy(core) and not suffix.startswith("-"):
+        # Symbols read for letters inside a capitals word (GOV#RNMENT, WI!.L).
+        decision = _decide(core, left, right, conf, ctx)
+        if decision.action is Action.KEPT and decision.posterior is None:
+            return None
+        alternatives = tuple(prefix + alt + suffix for alt in decision.alternatives)
+        return dataclasses.replace(
+            decision, text=prefix + decision.text + suffix, alternatives=alternatives
+        )
     if not core or "/" in core or "." in core or suffix.startswith("-"):
         return None  # empty, office symbols, abbreviations, line-end hyphen (structure joins)
     if any(c.isdigit() for c in core):

@@ -31,7 +31,7 @@ from pipeline.config import CorrectionConfig  # noqa: E402
 from pipeline.correct import _split_affixes, correct_transcript  # noqa: E402
 from pipeline.correction.calibrate import fit_logistic, fit_platt  # noqa: E402
 from pipeline.correction.features import FEATURE_NAMES  # noqa: E402
-from pipeline.correction.garble import Token, garble_tokens  # noqa: E402
+from pipeline.correction.garble import KINDS, Token, garble_tokens  # noqa: E402
 from pipeline.lexicon import CALIBRATION_FILE, Calibration, Lexicon, load_lexicon  # noqa: E402
 from pipeline.records import Action, Source, Transcript, TranscriptWord, Zone  # noqa: E402
 
@@ -92,7 +92,12 @@ def _lines(text: str) -> list[list[str]]:
 
 
 def injected(
-    lexicon: Lexicon, config: CorrectionConfig, texts: list[str], rate: float, seed: int
+    lexicon: Lexicon,
+    config: CorrectionConfig,
+    texts: list[str],
+    rate: float,
+    seed: int,
+    kinds: tuple[str, ...] = KINDS,
 ) -> tuple[dict[str, Any], list[tuple[float, bool]]]:
     """Score corrections of injected garbles; also return (posterior, right) per decision."""
     rng = random.Random(seed)
@@ -104,7 +109,7 @@ def injected(
     sweep_rows: list[tuple[float, bool]] = []
     seconds = 0.0
     for text in texts:
-        lines = [garble_tokens(tokens, rng, rate) for tokens in _lines(text)]
+        lines = [garble_tokens(tokens, rng, rate, kinds) for tokens in _lines(text)]
         flat: list[Token] = [t for line in lines for t in line]
         transcript = make_transcript([[t.text for t in line] for line in lines])
         start = time.perf_counter()
@@ -322,17 +327,24 @@ def overproof(lexicon: Lexicon, config: CorrectionConfig, shared: Path) -> dict[
 
 FIT_SEEDS = (7, 8, 9, 10, 13, 14, 15, 16, 17, 18)
 """Injection seeds on the calib split for the fit (more garbles than one pass gives)."""
+SYMBOL_FIT_SEEDS = (19, 20)
+"""Further seeds with symbols read for letters only (``garble.py`` kind ``symbol``)."""
 
 
 def _feature_rows(
-    lexicon: Lexicon, config: CorrectionConfig, texts: list[str], rate: float, seed: int
+    lexicon: Lexicon,
+    config: CorrectionConfig,
+    texts: list[str],
+    rate: float,
+    seed: int,
+    kinds: tuple[str, ...] = KINDS,
 ) -> tuple[list[tuple[float, ...]], list[bool]]:
     """Features of every proposed word change on garbled ``texts`` and whether it was right."""
     rng = random.Random(seed)
     rows: list[tuple[float, ...]] = []
     labels: list[bool] = []
     for text in texts:
-        lines = [garble_tokens(tokens, rng, rate) for tokens in _lines(text)]
+        lines = [garble_tokens(tokens, rng, rate, kinds) for tokens in _lines(text)]
         truth: dict[str, str] = {}
         for token in (t for line in lines for t in line):
             core = _split_affixes(token.text)[1].upper()
@@ -371,7 +383,25 @@ def fit(lexicon: Lexicon, config: CorrectionConfig, shared: Path, rate: float) -
         more_rows, more_labels = _feature_rows(lexicon, config, texts, rate, seed)
         rows += more_rows
         labels += more_labels
-    weights = fit_logistic(rows, labels)
+    noise = FEATURE_NAMES.index("noise_symbols")
+    # Symbols read for letters: their weight adjusts the model fitted above on those changes
+    # only (the other changes have no symbols, so their posteriors stay as fitted).
+    weights = fit_logistic([r[:noise] for r in rows], labels) + (0.0,)
+    noisy_rows: list[tuple[float, ...]] = []
+    noisy_labels: list[bool] = []
+    for seed in SYMBOL_FIT_SEEDS:
+        lexicon.cache.pop(f"untouched:{hash(config)}", None)
+        more_rows, more_labels = _feature_rows(lexicon, config, texts, rate, seed, ("symbol",))
+        for row, label in zip(more_rows, more_labels, strict=True):
+            if row[noise] > 0:
+                noisy_rows.append(row)
+                noisy_labels.append(label)
+    offsets = [sum(w * f for w, f in zip(weights, row, strict=True)) for row in noisy_rows]
+    # A zero bias column: only the (ridge-penalized, so stable) symbol weight is fitted.
+    extra = fit_logistic([(0.0, row[noise]) for row in noisy_rows], noisy_labels, offset=offsets)
+    weights = weights[:noise] + extra[1:]
+    rows += noisy_rows
+    labels += noisy_labels
     calibration = Calibration(platt.a, platt.b, weights)
     (ROOT / "dictionaries" / CALIBRATION_FILE).write_text(
         json.dumps(
@@ -383,7 +413,10 @@ def fit(lexicon: Lexicon, config: CorrectionConfig, shared: Path, rate: float) -
                 "feature_names": list(FEATURE_NAMES),
                 "feature_rows": len(rows),
                 "feature_rows_right": sum(labels),
-                "fitted_on": f"calib split, injected garbles, rate {rate:.2f}, seeds {FIT_SEEDS}",
+                "fitted_on": (
+                    f"calib split, injected garbles, rate {rate:.2f}, seeds {FIT_SEEDS}; "
+                    f"symbols read for letters, seeds {SYMBOL_FIT_SEEDS}"
+                ),
             },
             indent=2,
         )
@@ -468,6 +501,10 @@ def main() -> None:
     result, decisions = injected(lexicon, config, heldout_texts(args.shared, "test"), args.rate, 11)
     report["injected"] = result
     report["injected"]["reliability"] = _reliability(decisions)
+    symbols, _ = injected(
+        lexicon, config, heldout_texts(args.shared, "test"), args.rate, 11, ("symbol",)
+    )
+    report["injected_symbols"] = symbols
     if not args.skip_english:
         report["icdar2017_en"] = icdar(lexicon, config, args.shared)
         report["overproof"] = overproof(lexicon, config, args.shared)
@@ -517,6 +554,13 @@ def _print(report: dict[str, Any]) -> None:
     print(f"    by posterior threshold: {r['sweep']}")
     print(f"    broken examples: {r['broken_examples'][:10]}")
     print(f"    reliability (calibrated posterior: share right): {'; '.join(r['reliability'])}")
+    r = report["injected_symbols"]
+    print(
+        f"(b2) symbols read for letters (GOV#RNMENT), same cables: {r['garbled']} garbled; "
+        f"recall {r['recall']:.1%}  precision {r['precision']:.1%}  broken {r['broken']}; "
+        f"applied without flag: recall {r['recall_corrected_only']:.1%}, "
+        f"precision {r['precision_corrected_only']:.1%}"
+    )
     speed = report["speed"]
     print(
         f"(d) speed, one process, held-out cables as they are ({speed['words']:,.0f} words): "

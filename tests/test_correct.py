@@ -343,3 +343,33 @@ def test_long_words_found_by_longer_start_or_end_keys(lexicon: Lexicon) -> None:
     assert "CONSULTATIONS" in index.near("XQNSULTATIONS", CONFIG.max_block)  # burst at start
     assert "CONSULTATIONS" in index.near("CONSULTATIQXZ", CONFIG.max_block)  # burst at end
     assert "CONSULTATIONS" in index.near("CONSULTATS", CONFIG.max_block)  # drop at the end
+
+
+def test_symbols_inside_capitals_word_are_unknown_letters(lexicon: Lexicon) -> None:
+    from pipeline.correction.candidates import is_noisy, noise_variants
+
+    assert is_noisy("GOV#RNMENT") and is_noisy("WI!.L") and is_noisy("#.CCEPTABLE")
+    for kept in ("U.S", "E.G", "S/S", "GOVERNMENT", "C0NSULTATIONS", "AB#", "Gov#rnment"):
+        assert not is_noisy(kept)
+    texts = {c.text: c.channel for c in noise_variants("#.CCEPTABLE", lexicon)}
+    assert "ACCEPTABLE" in texts and "UNACCEPTABLE" in texts
+    assert texts["ACCEPTABLE"] > texts["UNACCEPTABLE"]  # fewer letters than symbols: cheaper
+    out = correct_transcript(make(["WE WILL CON:AIN THE PR@BLEM AS IT STANDS"]), lexicon, CONFIG)
+    assert out.text().strip() == "WE WILL CONTAIN THE PROBLEM AS IT STANDS"
+    assert {w.source for w in out.words if w.final_text != w.ocr_text} == {Source.CONFUSION}
+
+
+def test_symbols_left_alone_in_mixed_case_text(lexicon: Lexicon) -> None:
+    line = "The Gov#rnment said the C#NTRACT was signed on time, as the report said."
+    out = correct_transcript(make([line]), lexicon, CONFIG)
+    assert out.text().strip() == line
+
+
+def test_logistic_fit_with_offset_adjusts_a_fitted_model() -> None:
+    from pipeline.correction.calibrate import fit_logistic
+
+    rows = [(1.0,)] * 40
+    labels = [True] * 20 + [False] * 20
+    # The fitted model already says 50 %: nothing to adjust; it says 88 %: pull it down.
+    assert abs(fit_logistic(rows, labels, offset=[0.0] * 40)[0]) < 1e-6
+    assert fit_logistic(rows, labels, offset=[2.0] * 40)[0] < -1.9

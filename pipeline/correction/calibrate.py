@@ -62,7 +62,10 @@ def fit_platt(raw: Sequence[float], correct: Sequence[bool]) -> Calibration:
 
 
 def fit_logistic(
-    features: Sequence[Sequence[float]], correct: Sequence[bool], l2: float = 1.0
+    features: Sequence[Sequence[float]],
+    correct: Sequence[bool],
+    l2: float = 1.0,
+    offset: Sequence[float] | None = None,
 ) -> tuple[float, ...]:
     """L2-regularized logistic regression by Newton's method (bias = first feature, unpenalized).
 
@@ -70,6 +73,8 @@ def fit_logistic(
         features: one feature vector per decision (``pipeline.correction.features``).
         correct: whether each proposed change was right.
         l2: ridge penalty on the non-bias weights.
+        offset: fixed log-odds added per decision (a model already fitted; the weights fitted
+            here then adjust it, e.g. for one mechanism's features only).
 
     Returns:
         The weights, in feature order.
@@ -78,11 +83,12 @@ def fit_logistic(
 
     x = np.asarray(features, dtype=float)
     y = np.asarray(correct, dtype=float)
+    base = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
     w = np.zeros(x.shape[1])
     penalty = np.full(x.shape[1], l2)
     penalty[0] = 1e-6
     for _ in range(50):
-        q = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
+        q = 1 / (1 + np.exp(-np.clip(base + x @ w, -30, 30)))
         gradient = x.T @ (q - y) + penalty * w
         hessian = (x * (q * (1 - q))[:, None]).T @ x + np.diag(penalty)
         step = np.linalg.solve(hessian, gradient)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -39,6 +40,17 @@ MAX_FOLLOWER_LENGTH = 4
 MIN_FOLLOWER_COUNT = 3
 SHORT = 5
 """Words this short are also indexed by their first and last two letters alone."""
+NOISE_LOGP = math.log(0.1)
+"""Channel log probability of one noise character (a letter read as a symbol: ``WI!L``)."""
+NOISE_FEWER_LOGP = math.log(0.3)
+"""Each noise character beyond the letters it stands for (``#.`` read for one ``A``)."""
+NOISE_MORE_LOGP = math.log(0.05)
+"""Each letter beyond the noise characters standing for it."""
+MAX_NOISE = 4
+"""Tokens with more noise characters than this are left alone."""
+_NOT_NOISE = frozenset("-'/ ,\"()[]{}<>\u2010\u2013\u2014\u2018\u2019\u201c\u201d\u2026")
+"""Structure, never a letter misread: hyphens and dashes, apostrophes and quotes, slashes
+(S/S), brackets, commas between words (``UK,CANADA``), ellipses, spaces."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +281,70 @@ def _confusion_variants(token: str, lexicon: Lexicon) -> list[Candidate]:
     return found
 
 
+def is_noisy(core: str) -> bool:
+    """True for an upper-case word with symbols read for letters (``GOV#RNMENT``, ``WI!.L``).
+
+    The core (leading and trailing punctuation already split off) has at least 3 letters, all
+    capitals A-Z, no digits and no structural punctuation (``_NOT_NOISE``), at most
+    ``MAX_NOISE`` other characters, and at least one of them is not a period: ``U.S`` and
+    ``E.G`` stay abbreviations, and a period counts as noise only beside another symbol.
+    """
+    if any(c in _NOT_NOISE or (c.isalnum() and not "A" <= c <= "Z") for c in core):
+        return False
+    noise = [c for c in core if not c.isalpha()]
+    letters = len(core) - len(noise)
+    return (
+        0 < len(noise) <= MAX_NOISE
+        and letters >= 3
+        and letters > len(noise)
+        and any(c != "." for c in noise)
+    )
+
+
+def _length_table(lexicon: Lexicon) -> dict[int, str]:
+    """Dictionary words by length, one newline-separated string each (for regex scans)."""
+    table = lexicon.cache.get("by_length")
+    if not isinstance(table, dict):
+        by_length: dict[int, set[str]] = {}
+        for word in _entries(lexicon):
+            by_length.setdefault(len(word), set()).add(word)
+        table = {n: "\n".join(sorted(words)) for n, words in by_length.items()}
+        lexicon.cache["by_length"] = table
+    return table
+
+
+def noise_variants(token: str, lexicon: Lexicon) -> list[Candidate]:
+    """Words a noisy token may be: each run of k symbols stands for 0 to 2k letters.
+
+    The channel charges ``NOISE_LOGP`` per symbol plus a length term per run (fewer letters
+    than symbols is common, ``#.`` for ``A``; more letters is rarer), the same for every
+    symbol: which symbol stands for which letter is not modelled.
+    """
+    runs = re.findall(r"[A-Z]+|[^A-Z]+", token)
+    noise = [len(r) for r in runs if not r[0].isalpha()]
+    letters = len(token) - sum(noise)
+    pattern = re.compile(
+        "^"
+        + "".join(re.escape(r) if r[0].isalpha() else f"([A-Z]{{0,{2 * len(r)}}})" for r in runs)
+        + "$",
+        re.MULTILINE,
+    )
+    table = _length_table(lexicon)
+    found = []
+    for length in range(letters, letters + 2 * sum(noise) + 1):
+        words = table.get(length)
+        if not words:
+            continue
+        for match in pattern.finditer(words):
+            logp = 0.0
+            for k, group in zip(noise, match.groups(), strict=True):
+                m = len(group)
+                logp += k * NOISE_LOGP
+                logp += (k - m) * NOISE_FEWER_LOGP if m <= k else (m - k) * NOISE_MORE_LOGP
+            found.append(Candidate(match.group(0), logp, Source.CONFUSION))
+    return found
+
+
 def generate(token: str, lexicon: Lexicon, max_block: int) -> list[Candidate]:
     """Candidates for an unknown upper-case token, best channel x unigram prior first."""
     best: dict[str, Candidate] = {}
@@ -280,6 +356,9 @@ def generate(token: str, lexicon: Lexicon, max_block: int) -> list[Candidate]:
 
     for candidate in _confusion_variants(token, lexicon):
         add(candidate)
+    if is_noisy(token):
+        for candidate in noise_variants(token, lexicon):
+            add(candidate)
     if token.isalpha():
         index = candidate_index(lexicon)
         entries = index.near(token, max_block)

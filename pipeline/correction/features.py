@@ -4,8 +4,8 @@ The noisy-channel softmax ranks the candidates well but its probability is a poo
 being right: the channel and language model are approximations and their errors are not
 independent. A logistic model over a few features of the best change (its score margins over
 "keep" and over the runner-up, channel and context terms, how word-like the token is, the edit
-mechanism) turns the ranking into a calibrated posterior. The weights are fitted on injected
-garbles in the ``calib`` split (``scripts/evaluate_correction.py --fit``).
+mechanism, symbols read for letters) turns the ranking into a calibrated posterior. The weights
+are fitted on injected garbles in the ``calib`` split (``scripts/evaluate_correction.py --fit``).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ FEATURE_NAMES = (
     "garbled_width",
     "intended_width",
     "edit_at_end",
+    "noise_symbols",
 )
 
 
@@ -106,4 +107,5 @@ def change_features(e: ChangeEvidence) -> tuple[float, ...]:
         float(min(garbled_width, 6)),
         float(min(intended_width, 6)),
         float(at_end),
+        float(min(sum(not (c.isalnum() or c == " ") for c in e.token), 4)),
     )

@@ -9,7 +9,10 @@ letters are garbled, the mechanism drawn uniformly from ``KINDS``:
 * ``burst_space``: a burst of 2-4 characters over the end of a word, the space and the start of
   the next word (length kept, the two tokens become one: ``NUMBER OF`` -> ``NUMBERMTR``);
 * ``drop``: 1-3 consecutive letters lost, at least 4 left (``ATTENTION`` -> ``ANTION``);
-* ``ocr``: one OCR confusion (O/0, I/1, S/5, B/8, M/RN, D/CL, W/VV, E/F, C/G, L/1, Z/2).
+* ``ocr``: one OCR confusion (O/0, I/1, S/5, B/8, M/RN, D/CL, W/VV, E/F, C/G, L/1, Z/2);
+* ``symbol`` (only when asked for, not in ``KINDS``): one letter other than the last read as
+  one or two symbols (``GOV#RNMENT``, ``WI!.L``; at the start of a word only symbols that are
+  not leading punctuation: ``#.CCEPTABLE``).
 
 A word with no confusable letter gets a burst; a drop needs 5+ letters (else a burst). A
 garble may form another valid word (``GROUP`` -> ``ROUP``); such real-word errors are
@@ -39,6 +42,8 @@ _OCR_SUBS = (
 )
 
 KINDS = ("burst", "burst_space", "drop", "ocr")
+_SYMBOLS = "!:#%@&*.;,"
+_START_SYMBOLS = "!#%@&"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +77,26 @@ def _ocr(word: str, rng: random.Random) -> str | None:
     return word[:i] + b + word[i + len(a) :]
 
 
-def garble_tokens(tokens: list[str], rng: random.Random, rate: float) -> list[Token]:
+def _symbol(word: str, rng: random.Random) -> str:
+    start = rng.randint(0, len(word) - 2)
+    first = rng.choice(_START_SYMBOLS if start == 0 else _SYMBOLS)
+    new = first + ("." if rng.random() < 0.3 else "")
+    return word[:start] + new + word[start + 1 :]
+
+
+def garble_tokens(
+    tokens: list[str], rng: random.Random, rate: float, kinds: tuple[str, ...] = KINDS
+) -> list[Token]:
     """Garble about ``rate`` of the words of 4+ letters (upper case) in ``tokens``.
 
     Bursts replace 1-4 letters but at most half the word; drops remove 1-3 letters and leave at
     least 4; a burst across a space replaces 2-4 characters including the space.
+
+    Args:
+        tokens: whitespace-separated words.
+        rng: random source.
+        rate: share of eligible words garbled.
+        kinds: mechanisms drawn from, uniformly (``KINDS`` or ``("symbol",)``).
     """
     out: list[Token] = []
     k = 0
@@ -93,7 +113,7 @@ def garble_tokens(tokens: list[str], rng: random.Random, rate: float) -> list[To
             k += 1
             continue
         pre, word, post = match.groups()
-        kind = rng.choice(KINDS)
+        kind = rng.choice(kinds)
         if kind == "burst_space" and k + 1 < len(tokens) and not post:
             nxt = _CORE.match(tokens[k + 1])
             if nxt and not nxt.group(1) and nxt.group(2).isupper() and len(nxt.group(2)) >= 2:
@@ -119,6 +139,8 @@ def garble_tokens(tokens: list[str], rng: random.Random, rate: float) -> list[To
             garbled = _burst(word, rng)
         elif kind == "drop":
             garbled = _drop(word, rng)
+        elif kind == "symbol":
+            garbled = _symbol(word, rng)
         else:
             garbled = _ocr(word, rng) or _burst(word, rng)
         if garbled == word:
