@@ -13,6 +13,9 @@ Usage::
         [--work /tmp/cable-ocr-bench] [--json results.json] [--skip-ocrmypdf] [--repeat 3]
 
 Tesseract always runs single-threaded (``OMP_THREAD_LIMIT=1``); parallelism is by page.
+Each batch runs in a fresh Python process, as ``cable-ocr batch`` does, so every run starts
+without loaded dictionaries; that process's own peak memory (``VmHWM``, where the structure
+and correction step runs) is reported as ``main_peak_rss_mb``.
 Timings are wall-clock and depend on what else the machine is doing; ``--repeat`` runs
 each setting several times, interleaved, and keeps the best.
 """
@@ -175,10 +178,29 @@ def error_rates(hypothesis: str, reference: str) -> dict[str, float]:
     return {"cer": round(result.cer, 4), "wer": round(result.wer, 4)}
 
 
-def run_ours(pdf: Path, work: Path, workers: int, reference: str) -> dict[str, Any]:
-    """One batch over an archive holding only the sample PDF."""
+def one_batch(archive: Path, out: Path, workers: int) -> None:
+    """Run one batch in this process and print its costs as JSON (the child of ``run_ours``)."""
     from pipeline.batch import run_batch
+    from pipeline.batch.runner import peak_rss_kb
     from pipeline.config import OutputConfig, PipelineConfig
+
+    config = PipelineConfig(output=OutputConfig(formats=("txt", "csv")))
+    report = run_batch(archive, out, config, workers=workers, force=True)
+    print(
+        json.dumps(
+            {
+                "pages_read": report.pages_read,
+                "wall_seconds": report.wall_seconds,
+                "worker_peak_rss_kb": report.worker_peak_rss_kb,
+                "main_peak_rss_kb": peak_rss_kb(),
+                "errors": [r.error for r in report.results if r.status == "failed"],
+            }
+        )
+    )
+
+
+def run_ours(pdf: Path, work: Path, workers: int, reference: str) -> dict[str, Any]:
+    """One batch, in a fresh process, over an archive holding only the sample PDF."""
     from pipeline.evaluate import body_of
 
     archive = work / "archive"
@@ -188,21 +210,26 @@ def run_ours(pdf: Path, work: Path, workers: int, reference: str) -> dict[str, A
         link.symlink_to(pdf.resolve())
     out = work / f"out-{workers}"
     shutil.rmtree(out, ignore_errors=True)
-    config = PipelineConfig(output=OutputConfig(formats=("txt", "csv")))
-    with TreeSampler(os.getpid()) as sampler:
-        report = run_batch(archive, out, config, workers=workers, force=True)
-    if report.count("failed"):
-        raise RuntimeError(f"batch failed: {[r.error for r in report.results]}")
+    command = [sys.executable, __file__, "--one-batch", str(archive), str(out), str(workers)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    with TreeSampler(process.pid) as sampler:
+        stdout, _ = process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"batch exited with {process.returncode}")
+    report = json.loads(stdout.strip().splitlines()[-1])
+    if report["errors"]:
+        raise RuntimeError(f"batch failed: {report['errors']}")
     text = (out / pdf.stem / "transcript.txt").read_text(encoding="utf-8")
     return {
         "tool": "cable-ocr batch",
         "workers": workers,
-        "pages": report.pages_read,
-        "seconds": round(report.wall_seconds, 2),
-        "pages_per_second": round(report.pages_read / report.wall_seconds, 3),
+        "pages": report["pages_read"],
+        "seconds": round(report["wall_seconds"], 2),
+        "pages_per_second": round(report["pages_read"] / report["wall_seconds"], 3),
         "worker_peak_rss_mb": sorted(
-            round(kb / 1024, 1) for kb in report.worker_peak_rss_kb.values()
+            round(kb / 1024, 1) for kb in report["worker_peak_rss_kb"].values()
         ),
+        "main_peak_rss_mb": round(report["main_peak_rss_kb"] / 1024, 1),
         "sampled_rss_of_workers_and_tesseract": sampler.result(),
         "body_vs_reference_body": error_rates(body_of(text), body_of(reference)),
         "full_vs_reference": error_rates(text, reference),
@@ -277,8 +304,13 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     parser.add_argument("--skip-ocrmypdf", action="store_true")
     parser.add_argument("--repeat", type=int, default=1, help="runs per setting; best is kept")
+    parser.add_argument("--one-batch", nargs=3, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    if args.one_batch:
+        archive, out, workers = args.one_batch
+        one_batch(Path(archive), Path(out), int(workers))
+        return
     args.work.mkdir(parents=True, exist_ok=True)
     pdf = args.pdf or (SAMPLE_PDF if SAMPLE_PDF.exists() else render_fallback(args.work))
     reference = (SAMPLE / "reference.txt").read_text(encoding="utf-8")

@@ -510,3 +510,34 @@ def test_cli_start_does_not_load_the_batch_package() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_assembly_runs_in_the_batch_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.batch.runner as runner
+
+    ran_in: list[int] = []
+    original = runner.run_assemble
+
+    def recording(pages: Sequence[OcrPage], config: PipelineConfig) -> runner.AssembleOutcome:
+        ran_in.append(os.getpid())
+        return original(pages, config)
+
+    monkeypatch.setattr(runner, "run_assemble", recording)
+    report = run_batch(text_archive(tmp_path / "arch"), tmp_path / "out", TEXT_ONLY, workers=2)
+    assert report.count("done") == 3
+    assert ran_in == [os.getpid()] * 3
+    assert os.getpid() not in report.worker_peak_rss_kb  # only page workers are listed
+
+
+def test_unloadable_dictionaries_fail_each_cable_not_the_batch(tmp_path: Path) -> None:
+    dictionaries = tmp_path / "dicts"
+    write(dictionaries / "lexicon.pkl.gz", b"not a dictionary")
+    config = dataclasses.replace(
+        TEXT_ONLY, correction=CorrectionConfig(dictionaries_dir=str(dictionaries))
+    )
+    report = run_batch(text_archive(tmp_path / "arch", 2), tmp_path / "out", config, workers=1)
+    assert [r.status for r in report.results] == ["failed", "failed"]
+    assert all("dictionary is corrupt" in r.error for r in report.results)
+    assert report.exit_code == ExitCode.ALL_FAILED

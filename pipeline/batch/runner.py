@@ -1,9 +1,12 @@
 """Run a batch: every page of every cable is a task on a process pool or a Dask cluster.
 
 Pages of all cables share one queue, so every worker stays busy even with one long cable.
-When the last page of a cable is read, its structure and correction step is queued (ahead
-of further pages). Finished transcripts are written into a temporary folder inside the
-output folder and renamed into place; only then does the manifest mark the cable done.
+When the last page of a cable is read, its structure and correction step runs in this
+process, on one background thread, while the workers go on reading pages. That thread
+loads the dictionaries and builds the corrector's index at the start of the batch, so the
+load overlaps the page OCR and the workers never hold the lexicon. Finished transcripts
+are written into a temporary folder inside the output folder and renamed into place; only
+then does the manifest mark the cable done.
 
 A failing page fails its cable, never the batch. A worker process that dies (a crash in a
 native library, the out-of-memory killer) breaks the pool: the pool is restarted, and the
@@ -27,7 +30,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -193,7 +196,7 @@ def run_page(
 
 
 def run_assemble(pages: Sequence[OcrPage], config: PipelineConfig) -> AssembleOutcome:
-    """Structure and correct one cable's pages in a worker; never raises."""
+    """Structure and correct one cable's pages; never raises."""
     from pipeline.api import assemble
 
     start = time.perf_counter()
@@ -205,6 +208,21 @@ def run_assemble(pages: Sequence[OcrPage], config: PipelineConfig) -> AssembleOu
     return AssembleOutcome(
         transcript, error, time.perf_counter() - start, os.getpid(), peak_rss_kb()
     )
+
+
+def warm_up(config: PipelineConfig) -> None:
+    """Load the dictionaries and build the corrector's index ahead of the first cable.
+
+    Never raises: a dictionary that cannot be loaded fails each cable's assembly instead,
+    with the real error.
+    """
+    if not config.correction.enabled:
+        return
+    from pipeline.api import lexicon_for
+    from pipeline.correction.candidates import candidate_index
+
+    with contextlib.suppress(Exception):  # the cable's assembly reports the error
+        candidate_index(lexicon_for(config.correction))
 
 
 # --------------------------------------------------------------------------- executors
@@ -632,11 +650,9 @@ class BatchRunner:
             assert self.manifest is not None
             self.manifest.mark_running(run.unit.key)
             run.started = True
-        if task.kind == "page":
-            if self.page_fn is None:
-                return executor.submit(run_page, task.spec, self.config)
-            return executor.submit(run_page, task.spec, self.config, self.page_fn)
-        return executor.submit(run_assemble, run.groups[task.group][1], self.config)
+        if self.page_fn is None:
+            return executor.submit(run_page, task.spec, self.config)
+        return executor.submit(run_page, task.spec, self.config, self.page_fn)
 
     def _on_page(self, task: _Task, outcome: PageOutcome, queue: deque[_Task]) -> None:
         run = task.run
@@ -664,12 +680,36 @@ class BatchRunner:
 
     def _on_assemble(self, task: _Task, outcome: AssembleOutcome) -> None:
         run = task.run
-        self._note_rss(outcome.pid, outcome.peak_rss_kb)
         if run.finished:
             return
         run.outcomes[task.group] = outcome
         if len(run.outcomes) == len(run.groups):
             self._finish_run(run)
+
+    def _wait(
+        self,
+        executor: _Executor,
+        in_flight: dict[Any, _Task],
+        assembling: dict[Future[AssembleOutcome], _Task],
+    ) -> tuple[set[Any], set[Future[AssembleOutcome]]]:
+        """Finished page handles and finished assembly futures (at most ~0.5 s wait).
+
+        A local pool's futures are waited on together with the assembly futures; a Dask
+        cluster's handles cannot be, so both are polled in turn with short timeouts.
+        """
+        if not in_flight:
+            done, _ = wait_futures(list(assembling), timeout=0.5, return_when=FIRST_COMPLETED)
+            return set(), set(done)
+        if not assembling:
+            return executor.wait(list(in_flight), 0.5), set()
+        if isinstance(executor, PoolExecutor):
+            both = executor.wait([*in_flight, *assembling], 0.5)
+            return {h for h in both if h in in_flight}, {h for h in both if h in assembling}
+        pages = executor.wait(list(in_flight), 0.05)
+        done, _ = wait_futures(
+            list(assembling), timeout=0 if pages else 0.05, return_when=FIRST_COMPLETED
+        )
+        return pages, set(done)
 
     def _schedule(self, runs: list[_Run]) -> None:
         total = sum(len(r.specs) for r in runs)
@@ -681,22 +721,31 @@ class BatchRunner:
         ready: deque[_Task] = deque()
         suspects: deque[_Task] = deque()
         in_flight: dict[Any, _Task] = {}
-        executor = self._executor(total)
-        limit = executor.capacity * IN_FLIGHT_PER_WORKER
-        solo = False
+        assembling: dict[Future[AssembleOutcome], _Task] = {}
+        assembler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cable-ocr-assemble")
+        assembler.submit(warm_up, self.config)
+        executor: _Executor | None = None
         try:
-            while pages or ready or suspects or in_flight:
+            executor = self._executor(total)
+            limit = executor.capacity * IN_FLIGHT_PER_WORKER
+            solo = False
+            while pages or ready or suspects or in_flight or assembling:
+                while ready:
+                    task = ready.popleft()
+                    if not task.run.finished:
+                        group = task.run.groups[task.group][1]
+                        assembling[assembler.submit(run_assemble, group, self.config)] = task
                 crashed: list[_Task] = []
                 broken = False
                 if not solo:
-                    while len(in_flight) < limit and (ready or pages):
-                        task = ready.popleft() if ready else pages.popleft()
+                    while len(in_flight) < limit and pages:
+                        task = pages.popleft()
                         if task.run.finished:
                             continue
                         try:
                             in_flight[self._submit(executor, task)] = task
                         except BrokenProcessPool:
-                            (ready if task.kind == "assemble" else pages).appendleft(task)
+                            pages.appendleft(task)
                             broken = True
                             break
                 if not in_flight and suspects and not broken:
@@ -705,8 +754,12 @@ class BatchRunner:
                         in_flight[self._submit(executor, task)] = task
                         solo = True
                     continue
-                if in_flight and not broken:
-                    for handle in executor.wait(list(in_flight), 0.5):
+                if (in_flight or assembling) and not broken:
+                    finished_pages, finished_cables = self._wait(executor, in_flight, assembling)
+                    for future in finished_cables:
+                        task = assembling.pop(future)
+                        self._on_assemble(task, future.result())
+                    for handle in finished_pages:
                         task = in_flight.pop(handle)
                         try:
                             outcome = handle.result()
@@ -718,8 +771,6 @@ class BatchRunner:
                             continue
                         if isinstance(outcome, PageOutcome):
                             self._on_page(task, outcome, ready)
-                        elif isinstance(outcome, AssembleOutcome):
-                            self._on_assemble(task, outcome)
                 if crashed or broken:
                     crashed.extend(in_flight.values())
                     in_flight.clear()
@@ -736,7 +787,9 @@ class BatchRunner:
                 elif solo and not in_flight:
                     solo = False
         finally:
-            executor.close()
+            assembler.shutdown(wait=False, cancel_futures=True)
+            if executor is not None:
+                executor.close()
 
     def run(self) -> BatchReport:
         """Plan, schedule, write the summary; see ``run_batch``."""
