@@ -8,6 +8,7 @@ through ``user_words.txt`` (valid words) and ``protected.txt`` (never corrected)
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import math
@@ -67,10 +68,11 @@ _PREFIXES = (
 """Productive English prefixes."""
 
 
-class _DataOnlyUnpickler(pickle.Unpickler):
+class DataOnlyUnpickler(pickle.Unpickler):
     """Unpickler that refuses every class: only dicts, lists, strings and numbers load."""
 
     def find_class(self, module: str, name: str) -> Any:
+        """Refuse to load any class or function."""
         raise pickle.UnpicklingError(f"forbidden object {module}.{name}")
 
 
@@ -226,7 +228,7 @@ def _read_payload(path: Path) -> dict[str, Any]:
         raw = path.read_bytes()
         if not raw:
             raise DictionaryError(f"{path}: dictionary file is empty; rebuild it")
-        payload = _DataOnlyUnpickler(io.BytesIO(gzip.decompress(raw))).load()
+        payload = DataOnlyUnpickler(io.BytesIO(gzip.decompress(raw))).load()
     except DictionaryError:
         raise
     except (OSError, EOFError, zlib.error, pickle.UnpicklingError, ValueError) as exc:
@@ -320,7 +322,7 @@ def load_lexicon(config: CorrectionConfig) -> Lexicon:
     path = _user_file(config.protected_file, "protected.txt")
     if path is not None:
         protected.update(read_word_list(path, counts=False))
-    return Lexicon(
+    lexicon = Lexicon(
         cable_unigrams=payload["cable_unigrams"],
         cable_bigrams=payload["cable_bigrams"],
         english_unigrams=payload["english_unigrams"],
@@ -333,3 +335,17 @@ def load_lexicon(config: CorrectionConfig) -> Lexicon:
         char_trigrams=payload.get("char_trigrams", {}),
         calibration=_read_calibration(folder / CALIBRATION_FILE),
     )
+    lexicon.cache["source_key"] = _source_key(config)
+    return lexicon
+
+
+def _source_key(config: CorrectionConfig) -> str:
+    """Digest of the path, size and modification time of every file the lexicon came from."""
+    parts = []
+    for path in lexicon_files(config):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]

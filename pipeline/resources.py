@@ -27,3 +27,11 @@ def user_data_dir() -> Path:
     if home:
         return Path(home)
     return Path.home() / ".local" / "share" / "cable-ocr"
+
+
+def cache_dir() -> Path:
+    """Folder for data cable-ocr can rebuild at any time (``$XDG_CACHE_HOME/cable-ocr``)."""
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "cable-ocr"

@@ -78,3 +78,12 @@ def needs_tesseract() -> None:
     """Skip the test when the Tesseract binary is not installed."""
     if shutil.which("tesseract") is None:
         pytest.skip("tesseract is not installed")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_user_folders(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the tests' caches and review-learned word lists out of the user's home."""
+    import os
+
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    os.environ.setdefault("CABLE_OCR_HOME", str(tmp_path_factory.mktemp("cable-ocr-home")))

@@ -173,3 +173,19 @@ def test_calibration_weights_are_read(tmp_path: Path) -> None:
     cal = load_lexicon(config).calibration
     assert cal.weights == (0.0, 1.0)
     assert cal.logistic((1.0, 0.0)) == pytest.approx(0.5)
+
+
+def test_candidate_index_is_cached_on_disk_and_rebuilt_when_unreadable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.correction.candidates import candidate_index
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    built = candidate_index(load_lexicon(CorrectionConfig()))
+    files = list((tmp_path / "cable-ocr").glob("candidate-index-*.pickle"))
+    assert len(files) == 1
+    loaded = candidate_index(load_lexicon(CorrectionConfig()))
+    assert loaded is not built and vars(loaded) == vars(built)
+    files[0].write_bytes(b"not a pickle")
+    rebuilt = candidate_index(load_lexicon(CorrectionConfig()))
+    assert vars(rebuilt) == vars(built)

@@ -11,11 +11,16 @@ indexed without their last (first) few letters, so the pair need not have been s
 
 from __future__ import annotations
 
+import gc
+import io
 import itertools
 import math
+import os
+import pickle
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.correction.channel import (
     DIGIT_TO_LETTER,
@@ -23,8 +28,9 @@ from pipeline.correction.channel import (
     block_edit,
     channel_logp,
 )
-from pipeline.lexicon import Lexicon
+from pipeline.lexicon import DataOnlyUnpickler, Lexicon
 from pipeline.records import Source
+from pipeline.resources import cache_dir
 
 MIN_PAIR_COUNT = 2
 """Word pairs need at least this many occurrences (cable or English bigrams) to be targets."""
@@ -243,14 +249,65 @@ def _entries(lexicon: Lexicon) -> Iterable[str]:
         yield word
 
 
+INDEX_CACHE_VERSION = 1
+"""Bump when ``CandidateIndex`` changes, so stale cached indexes are rebuilt."""
+
+
+def _index_cache_file(lexicon: Lexicon) -> Path | None:
+    key = lexicon.cache.get("source_key")
+    if not isinstance(key, str):
+        return None
+    return cache_dir() / f"candidate-index-v{INDEX_CACHE_VERSION}-{key}.pickle"
+
+
+def _load_cached_index(path: Path) -> CandidateIndex | None:
+    """The index saved by an earlier process, or ``None`` when absent or unreadable."""
+    try:
+        data = path.read_bytes()
+        gc.disable()  # millions of small containers: collection passes would triple the time
+        try:
+            state = DataOnlyUnpickler(io.BytesIO(data)).load()
+        finally:
+            gc.enable()
+        index = CandidateIndex(())
+        if not isinstance(state, dict) or set(state) != set(vars(index)):
+            return None
+        vars(index).update(state)
+        return index
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+        return None
+
+
+def _save_index(path: Path, index: CandidateIndex) -> None:
+    """Keep the index for later processes; a failure only costs the next one a rebuild."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(vars(index), handle, protocol=5)
+        tmp.replace(path)
+    except OSError:
+        return
+
+
 def candidate_index(lexicon: Lexicon) -> CandidateIndex:
-    """The lexicon's index, built on first use and kept on the lexicon."""
+    """The lexicon's index: kept on the lexicon, and on disk for later processes.
+
+    Building it takes ~2 s; a cached copy in ``pipeline.resources.cache_dir()``, keyed by the
+    dictionary files' sizes and modification times, loads in ~0.5 s.
+    """
     index = lexicon.cache.get("candidates")
-    if not isinstance(index, CandidateIndex):
+    if isinstance(index, CandidateIndex):
+        return index
+    cached = _index_cache_file(lexicon)
+    index = _load_cached_index(cached) if cached is not None and cached.is_file() else None
+    if index is None:
         index = CandidateIndex(set(_entries(lexicon)))
         index.followers("", 1, lexicon)  # build the follower tables now, not mid-cable
         index.next_words("", lexicon)
-        lexicon.cache["candidates"] = index
+        if cached is not None:
+            _save_index(cached, index)
+    lexicon.cache["candidates"] = index
     return index
 
 
