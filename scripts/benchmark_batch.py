@@ -206,8 +206,8 @@ def run_ours(pdf: Path, work: Path, workers: int, reference: str) -> dict[str, A
     archive = work / "archive"
     archive.mkdir(parents=True, exist_ok=True)
     link = archive / pdf.name
-    if not link.exists():
-        link.symlink_to(pdf.resolve())
+    link.unlink(missing_ok=True)  # a link left by an earlier run may point at another PDF
+    link.symlink_to(pdf.resolve())
     out = work / f"out-{workers}"
     shutil.rmtree(out, ignore_errors=True)
     command = [sys.executable, __file__, "--one-batch", str(archive), str(out), str(workers)]
