@@ -7,7 +7,7 @@ and compared safely.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -268,6 +268,35 @@ class Transcript:
     """Removed boilerplate kept aside: archive stamps, review boxes, classification."""
     warnings: tuple[str, ...] = ()
     steps: tuple[ProcessingStep, ...] = ()
+
+    @classmethod
+    def from_tokens(
+        cls,
+        lines: Sequence[Sequence[str]],
+        zone: Zone = Zone.BODY,
+        confidence: float | None = None,
+    ) -> Transcript:
+        """A transcript of plain tokens, one paragraph per line (no pages, no boxes).
+
+        For correcting text that did not come through the structure stage.
+        """
+        words: list[TranscriptWord] = []
+        for number, tokens in enumerate(lines):
+            for token in tokens:
+                words.append(
+                    TranscriptWord(
+                        index=len(words),
+                        page=None,
+                        line=number,
+                        box=None,
+                        ocr_text=token,
+                        ocr_confidence=confidence,
+                        final_text=token,
+                        zone=zone,
+                        paragraph=number,
+                    )
+                )
+        return cls(words=tuple(words))
 
     def zone_words(self, *zones: Zone) -> Iterator[TranscriptWord]:
         """Words in the transcript whose zone is one of ``zones``, in order."""

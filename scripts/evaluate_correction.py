@@ -33,7 +33,7 @@ from pipeline.correction.calibrate import fit_logistic, fit_platt  # noqa: E402
 from pipeline.correction.features import FEATURE_NAMES  # noqa: E402
 from pipeline.correction.garble import KINDS, Token, garble_tokens  # noqa: E402
 from pipeline.lexicon import CALIBRATION_FILE, Calibration, Lexicon, load_lexicon  # noqa: E402
-from pipeline.records import Action, Source, Transcript, TranscriptWord, Zone  # noqa: E402
+from pipeline.records import Action, Source, Transcript  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from build_dictionaries import historylab_body, read_jsonl  # noqa: E402
@@ -45,27 +45,6 @@ SEED_GARBLES = {
     "DEVisING": "DEVISING",
     "regarding": "REGARDING",
 }
-
-
-def make_transcript(lines: list[list[str]], zone: Zone = Zone.BODY) -> Transcript:
-    """A transcript of text-input words, one paragraph per line."""
-    words: list[TranscriptWord] = []
-    for number, tokens in enumerate(lines):
-        for token in tokens:
-            words.append(
-                TranscriptWord(
-                    index=len(words),
-                    page=None,
-                    line=number,
-                    box=None,
-                    ocr_text=token,
-                    ocr_confidence=None,
-                    final_text=token,
-                    zone=zone,
-                    paragraph=number,
-                )
-            )
-    return Transcript(words=tuple(words))
 
 
 def heldout_texts(shared: Path, split: str) -> list[str]:
@@ -111,7 +90,7 @@ def injected(
     for text in texts:
         lines = [garble_tokens(tokens, rng, rate, kinds) for tokens in _lines(text)]
         flat: list[Token] = [t for line in lines for t in line]
-        transcript = make_transcript([[t.text for t in line] for line in lines])
+        transcript = Transcript.from_tokens([[t.text for t in line] for line in lines])
         start = time.perf_counter()
         out = correct_transcript(transcript, lexicon, config)
         seconds += time.perf_counter() - start
@@ -204,7 +183,7 @@ def _simple_seed_transcript(seed: Path) -> Transcript:
         if not letters or sum(c.islower() for c in letters) > 0.5 * len(letters):
             continue
         lines.append(line.split())
-    return make_transcript(lines)
+    return Transcript.from_tokens(lines)
 
 
 def seed_check(lexicon: Lexicon, config: CorrectionConfig, seed: Path) -> dict[str, Any]:
@@ -264,7 +243,7 @@ def _mixed_case_eval(
     for ocr, gold in pairs:
         tokens = ocr.split()
         total_words += len(tokens)
-        out = correct_transcript(make_transcript([tokens]), lexicon, config)
+        out = correct_transcript(Transcript.from_tokens([tokens]), lexicon, config)
         hyp = " ".join(w.final_text for w in out.words if w.final_text)
         changed += sum(w.final_text != w.ocr_text for w in out.words)
         if normalize:
@@ -353,7 +332,7 @@ def _feature_rows(
         log: list[tuple[str, str, tuple[float, ...]]] = []
         lexicon.cache["feature_log"] = log
         correct_transcript(
-            make_transcript([[t.text for t in line] for line in lines]), lexicon, config
+            Transcript.from_tokens([[t.text for t in line] for line in lines]), lexicon, config
         )
         for core, proposed, features in log:
             if core in truth:
@@ -434,7 +413,7 @@ def stream_speed(lexicon: Lexicon, config: CorrectionConfig, shared: Path) -> di
     one-time candidate index is built before and reported apart); ``warm``: the same cables
     again (token caches filled), like a long batch of cables on one topic.
     """
-    docs = [make_transcript(_lines(t)) for t in heldout_texts(shared, "test")]
+    docs = [Transcript.from_tokens(_lines(t)) for t in heldout_texts(shared, "test")]
     words = sum(len(d.words) for d in docs)
     speed = {"words": float(words)}
     for name in ("cold", "warm"):

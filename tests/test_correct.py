@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pipeline.config import CorrectionConfig
 from pipeline.correct import band, correct_transcript
 from pipeline.lexicon import Lexicon, load_lexicon
-from pipeline.records import Action, Source, Transcript, TranscriptWord, Zone
+from pipeline.records import Action, Source, Transcript, Zone
 
 CASES = json.loads((Path(__file__).parent / "data" / "correction_cases.json").read_text("utf-8"))
 CONFIG = CorrectionConfig()
@@ -23,23 +23,7 @@ def lexicon() -> Lexicon:
 
 
 def make(lines: list[str], zone: Zone = Zone.BODY, conf: float | None = None) -> Transcript:
-    words: list[TranscriptWord] = []
-    for number, line in enumerate(lines):
-        for token in line.split():
-            words.append(
-                TranscriptWord(
-                    index=len(words),
-                    page=None,
-                    line=number,
-                    box=None,
-                    ocr_text=token,
-                    ocr_confidence=conf,
-                    final_text=token,
-                    zone=zone,
-                    paragraph=number,
-                )
-            )
-    return Transcript(words=tuple(words))
+    return Transcript.from_tokens([line.split() for line in lines], zone, conf)
 
 
 def _case_params() -> list[object]:
