@@ -155,9 +155,10 @@ def batch(
     failed, 5 output folder not writable, 2 archive folder missing or without cables,
     130 interrupted (finished cables are kept).
 
+    \b
     Example:
         cable-ocr batch /archive --out /transcripts --workers 4
-    """
+    """  # noqa: D301 (\b keeps the example lines as written)
     from pipeline.batch import run_batch
     from pipeline.config import load_config, validate_config
 

@@ -34,9 +34,10 @@ def evaluate(
     Both texts are normalized first (Unicode NFKC, quotes and dashes unified, whitespace
     collapsed), so line wrapping does not count as an error.
 
+    \b
     Example:
         cable-ocr evaluate out/moscow samples/moscow-04648/reference.txt --body-only
-    """
+    """  # noqa: D301 (\b keeps the example lines as written)
     from pipeline.evaluate import body_of, evaluate_text, read_text_file
 
     hyp = read_text_file(hypothesis)

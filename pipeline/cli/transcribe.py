@@ -66,9 +66,10 @@ def transcribe(
 ) -> None:
     """Transcribe one cable into OUT: transcript.txt, transcript.json, words.csv.
 
+    \b
     Example:
         cable-ocr transcribe samples/moscow-04648/scans/moscow-04648.pdf --out out/moscow
-    """
+    """  # noqa: D301 (\b keeps the example lines as written)
     from pipeline.api import transcribe_to
     from pipeline.config import load_config, validate_config
 
