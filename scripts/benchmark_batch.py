@@ -2,7 +2,9 @@
 
 Runs the batch over the MOSCOW 04648 sample scan (``samples/moscow-04648/scans/
 moscow-04648.pdf``; when it has not been rendered, pages are drawn from
-``samples/moscow-04648/layout.json`` into a temporary folder), then OCRmyPDF on the same
+``samples/moscow-04648/layout.json`` into a temporary folder), over an archive of two cables
+(that PDF and the same pages as a folder of images, 38 pages: fixed per-run costs and the
+split of an odd page count weigh less than with one cable), then OCRmyPDF on the same
 PDF (``ocrmypdf -j N --deskew --clean --sidecar``), installed on first use into a separate
 virtual environment. Character error rates are measured against ``reference.txt`` after
 ``pipeline.evaluate.normalize_text``.
@@ -199,16 +201,8 @@ def one_batch(archive: Path, out: Path, workers: int) -> None:
     )
 
 
-def run_ours(pdf: Path, work: Path, workers: int, reference: str) -> dict[str, Any]:
-    """One batch, in a fresh process, over an archive holding only the sample PDF."""
-    from pipeline.evaluate import body_of
-
-    archive = work / "archive"
-    archive.mkdir(parents=True, exist_ok=True)
-    link = archive / pdf.name
-    link.unlink(missing_ok=True)  # a link left by an earlier run may point at another PDF
-    link.symlink_to(pdf.resolve())
-    out = work / f"out-{workers}"
+def _batch_process(archive: Path, out: Path, workers: int) -> tuple[dict[str, Any], Any]:
+    """Run ``one_batch`` in a fresh process; its report and the sampled memory of its tree."""
     shutil.rmtree(out, ignore_errors=True)
     command = [sys.executable, __file__, "--one-batch", str(archive), str(out), str(workers)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -219,6 +213,38 @@ def run_ours(pdf: Path, work: Path, workers: int, reference: str) -> dict[str, A
     report = json.loads(stdout.strip().splitlines()[-1])
     if report["errors"]:
         raise RuntimeError(f"batch failed: {report['errors']}")
+    return report, sampler.result()
+
+
+def run_archive(pdf: Path, work: Path, workers: int) -> dict[str, Any]:
+    """An archive of two cables: the sample PDF, and its page images as a folder."""
+    archive = work / "archive-2"
+    shutil.rmtree(archive, ignore_errors=True)
+    (archive / "pages").mkdir(parents=True)
+    (archive / pdf.name).symlink_to(pdf.resolve())
+    for image in sorted((SAMPLE / "scans").glob("page-*.png")):
+        (archive / "pages" / image.name).symlink_to(image.resolve())
+    report, _ = _batch_process(archive, work / f"out-archive-{workers}", workers)
+    return {
+        "tool": "cable-ocr batch, two cables",
+        "workers": workers,
+        "pages": report["pages_read"],
+        "seconds": round(report["wall_seconds"], 2),
+        "pages_per_second": round(report["pages_read"] / report["wall_seconds"], 3),
+    }
+
+
+def run_ours(pdf: Path, work: Path, workers: int, reference: str) -> dict[str, Any]:
+    """One batch, in a fresh process, over an archive holding only the sample PDF."""
+    from pipeline.evaluate import body_of
+
+    archive = work / "archive"
+    archive.mkdir(parents=True, exist_ok=True)
+    link = archive / pdf.name
+    link.unlink(missing_ok=True)  # a link left by an earlier run may point at another PDF
+    link.symlink_to(pdf.resolve())
+    out = work / f"out-{workers}"
+    report, sampled = _batch_process(archive, out, workers)
     text = (out / pdf.stem / "transcript.txt").read_text(encoding="utf-8")
     return {
         "tool": "cable-ocr batch",
@@ -230,7 +256,7 @@ def run_ours(pdf: Path, work: Path, workers: int, reference: str) -> dict[str, A
             round(kb / 1024, 1) for kb in report["worker_peak_rss_kb"].values()
         ),
         "main_peak_rss_mb": round(report["main_peak_rss_kb"] / 1024, 1),
-        "sampled_rss_of_workers_and_tesseract": sampler.result(),
+        "sampled_rss_of_workers_and_tesseract": sampled,
         "body_vs_reference_body": error_rates(body_of(text), body_of(reference)),
         "full_vs_reference": error_rates(text, reference),
         "raw_ocr_vs_printed_pages": error_rates(
@@ -303,6 +329,11 @@ def main() -> None:
     parser.add_argument("--pdf", type=Path, default=None, help="PDF to use instead of the sample")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     parser.add_argument("--skip-ocrmypdf", action="store_true")
+    parser.add_argument(
+        "--skip-archive",
+        action="store_true",
+        help="skip the second scenario: two cables (the PDF and its page images), 38 pages",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per setting; best is kept")
     parser.add_argument("--one-batch", nargs=3, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -327,6 +358,10 @@ def main() -> None:
             run = run_ours(pdf, args.work, workers, reference)
             attempts.setdefault(("ours", workers), []).append(run)
             print(json.dumps(run), file=sys.stderr)
+            if not args.skip_archive and SAMPLE_PDF.exists():
+                run = run_archive(pdf, args.work, workers)
+                attempts.setdefault(("archive", workers), []).append(run)
+                print(json.dumps(run), file=sys.stderr)
         if not args.skip_ocrmypdf:
             for jobs in (int(j) for j in args.ocrmypdf_jobs.split(",")):
                 run = run_ocrmypdf(pdf, args.work, jobs, reference)
@@ -340,6 +375,11 @@ def main() -> None:
     if 1 in ours and 2 in ours:
         results["speedup_2_vs_1"] = round(
             ours[2]["pages_per_second"] / ours[1]["pages_per_second"], 2
+        )
+    two = {r["workers"]: r for r in results["runs"] if r["tool"] == "cable-ocr batch, two cables"}
+    if 1 in two and 2 in two:
+        results["two_cables_speedup_2_vs_1"] = round(
+            two[2]["pages_per_second"] / two[1]["pages_per_second"], 2
         )
     results["load_average_at_end"] = os.getloadavg()
     text = json.dumps(results, indent=2)
