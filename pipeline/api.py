@@ -34,24 +34,11 @@ def read(
 _LEXICONS: dict[tuple[object, ...], Lexicon] = {}
 
 
-def _file_stamps(config: CorrectionConfig) -> tuple[tuple[str, int, int], ...]:
-    from pipeline.lexicon import lexicon_files
-
-    stamps = []
-    for path in lexicon_files(config):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
-    return tuple(stamps)
-
-
 def lexicon_for(config: CorrectionConfig) -> Lexicon:
     """The dictionaries for ``config``, loaded once per process while their files are unchanged."""
-    from pipeline.lexicon import load_lexicon
+    from pipeline.lexicon import load_lexicon, source_key
 
-    key = (config, _file_stamps(config))
+    key = (config, source_key(config))
     if key not in _LEXICONS:
         _LEXICONS.clear()
         _LEXICONS[key] = load_lexicon(config)

@@ -335,11 +335,11 @@ def load_lexicon(config: CorrectionConfig) -> Lexicon:
         char_trigrams=payload.get("char_trigrams", {}),
         calibration=_read_calibration(folder / CALIBRATION_FILE),
     )
-    lexicon.cache["source_key"] = _source_key(config)
+    lexicon.cache["source_key"] = source_key(config)
     return lexicon
 
 
-def _source_key(config: CorrectionConfig) -> str:
+def source_key(config: CorrectionConfig) -> str:
     """Digest of the path, size and modification time of every file the lexicon came from."""
     parts = []
     for path in lexicon_files(config):

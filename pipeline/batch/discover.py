@@ -22,8 +22,6 @@ from pipeline.records import OcrPage
 
 UnitKind = Literal["pdf", "tiff", "images", "text"]
 
-PAGE_IMAGE_SUFFIXES = IMAGE_SUFFIXES
-"""Page image files grouped by folder (a TIFF with several frames is a cable of its own)."""
 HASH_CHUNK = 1 << 20
 
 
@@ -199,7 +197,7 @@ def discover_cables(
                 found.units.append(CableUnit(key, "text", (path,), _strip_suffix(key)))
             elif suffix in (".tif", ".tiff") and _tiff_frames(path) != 1:
                 found.units.append(CableUnit(key, "tiff", (path,), _strip_suffix(key)))
-            elif suffix in PAGE_IMAGE_SUFFIXES:
+            elif suffix in IMAGE_SUFFIXES:  # grouped by folder; a multi-frame TIFF is its own
                 images.append(path)
         if images:
             images.sort(key=natural_key)

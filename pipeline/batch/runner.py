@@ -47,7 +47,7 @@ from pipeline.batch.discover import (
 )
 from pipeline.batch.manifest import MANIFEST_NAME, Manifest
 from pipeline.batch.report import BatchReport, CableResult, transcript_stats
-from pipeline.config import CorrectionConfig, PipelineConfig
+from pipeline.config import PipelineConfig
 from pipeline.errors import (
     BadArgumentsError,
     InputError,
@@ -55,6 +55,7 @@ from pipeline.errors import (
     PipelineError,
 )
 from pipeline.ingest import PageSpec, discover_pages
+from pipeline.lexicon import source_key
 from pipeline.outputs import check_formats, write_outputs
 from pipeline.records import OcrPage, PageRef, Transcript
 from pipeline.workers import default_workers, init_worker, pool_context
@@ -89,22 +90,6 @@ def _package_version() -> str:
         return "0"
 
 
-def _file_stamp(path: Path) -> str:
-    """``size:mtime_ns`` of a file, or ``-`` when it does not exist (or cannot be read)."""
-    try:
-        info = path.stat()
-    except OSError:
-        return "-"
-    return f"{info.st_size}:{info.st_mtime_ns}"
-
-
-def _correction_files(config: CorrectionConfig) -> dict[str, str]:
-    """Size and modification time of every file the corrector reads, by path."""
-    from pipeline.lexicon import lexicon_files
-
-    return {str(path): _file_stamp(path) for path in lexicon_files(config)}
-
-
 def config_fingerprint(config: PipelineConfig) -> str:
     """Hash of everything that can change the outputs (not the worker count).
 
@@ -115,7 +100,7 @@ def config_fingerprint(config: PipelineConfig) -> str:
     """
     data = dataclasses.asdict(config)
     data["ocr"].pop("workers", None)
-    files = _correction_files(config.correction) if config.correction.enabled else {}
+    files = source_key(config.correction) if config.correction.enabled else ""
     text = json.dumps(
         {"version": _package_version(), "config": data, "files": files},
         sort_keys=True,
