@@ -5,6 +5,7 @@ The CLI, batch jobs and the review app call these functions; nothing here prints
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,8 +41,13 @@ def lexicon_for(config: CorrectionConfig) -> Lexicon:
 
     key = (config, source_key(config))
     if key not in _LEXICONS:
-        _LEXICONS.clear()
+        if _LEXICONS:
+            _LEXICONS.clear()
+            gc.unfreeze()  # the replaced dictionaries may be collected again
         _LEXICONS[key] = load_lexicon(config)
+        # The dictionaries live as long as the process: keep the collector from walking
+        # their millions of objects on every full collection.
+        gc.freeze()
     return _LEXICONS[key]
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from pipeline.batch import run_batch
 from pipeline.batch.manifest import MANIFEST_NAME, Manifest
-from pipeline.batch.runner import TMP_NAME, config_fingerprint, resolve_workers
+from pipeline.batch.runner import TMP_NAME, config_fingerprint, idle_core, resolve_workers
 from pipeline.config import CorrectionConfig, OcrConfig, OutputConfig, PipelineConfig
 from pipeline.errors import (
     BadArgumentsError,
@@ -541,3 +541,14 @@ def test_unloadable_dictionaries_fail_each_cable_not_the_batch(tmp_path: Path) -
     assert [r.status for r in report.results] == ["failed", "failed"]
     assert all("dictionary is corrupt" in r.error for r in report.results)
     assert report.exit_code == ExitCode.ALL_FAILED
+
+
+def test_dictionaries_load_on_a_core_the_page_workers_leave_free(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("pipeline.batch.runner.default_workers", lambda: 2)
+    assert idle_core(workers=1, busy=1, pages_left=10)  # one worker on two cores
+    assert not idle_core(workers=2, busy=2, pages_left=10)
+    assert not idle_core(workers=2, busy=1, pages_left=3)  # a page is about to be handed out
+    assert idle_core(workers=2, busy=1, pages_left=0)  # the last page: one worker is idle
+    assert not idle_core(workers=2, busy=2, pages_left=0)

@@ -196,18 +196,30 @@ def run_assemble(pages: Sequence[OcrPage], config: PipelineConfig) -> AssembleOu
 
 
 def warm_up(config: PipelineConfig) -> None:
-    """Load the dictionaries and build the corrector's index ahead of the first cable.
+    """Prepare the first cable's assembly: stage imports, dictionaries, corrector index.
 
     Never raises: a dictionary that cannot be loaded fails each cable's assembly instead,
     with the real error.
     """
+    import pipeline.structure  # noqa: F401 - compiles the header grammar once, here
+
     if not config.correction.enabled:
         return
+    import pipeline.correct  # noqa: F401
     from pipeline.api import lexicon_for
     from pipeline.correction.candidates import candidate_index
 
     with contextlib.suppress(Exception):  # the cable's assembly reports the error
         candidate_index(lexicon_for(config.correction))
+
+
+def idle_core(workers: int, busy: int, pages_left: int) -> bool:
+    """True when a core is free for work in this process besides the page workers.
+
+    With fewer local workers than cores there is one from the start; with a worker per core,
+    one appears when no page is waiting and a worker has nothing in hand (the last pages).
+    """
+    return workers < default_workers() or (pages_left == 0 and busy < workers)
 
 
 # --------------------------------------------------------------------------- executors
@@ -708,13 +720,21 @@ class BatchRunner:
         in_flight: dict[Any, _Task] = {}
         assembling: dict[Future[AssembleOutcome], _Task] = {}
         assembler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cable-ocr-assemble")
-        assembler.submit(warm_up, self.config)
+        warmed = False
         executor: _Executor | None = None
         try:
             executor = self._executor(total)
+            local = isinstance(executor, PoolExecutor)
             limit = executor.capacity * IN_FLIGHT_PER_WORKER
             solo = False
             while pages or ready or suspects or in_flight or assembling:
+                # The dictionaries load on a core the page workers leave free, or when a
+                # cable needs them, whichever comes first; on a cluster, at once.
+                if not warmed and (
+                    ready or not local or idle_core(executor.capacity, len(in_flight), len(pages))
+                ):
+                    assembler.submit(warm_up, self.config)
+                    warmed = True
                 while ready:
                     task = ready.popleft()
                     if not task.run.finished:
