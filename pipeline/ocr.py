@@ -19,9 +19,12 @@ Two engines give the same records (``OcrConfig.engine``):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import os
+import re
+import shlex
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
@@ -210,12 +213,23 @@ def tesseract_options(config: OcrConfig, dpi: int) -> str:
         parts.append(f"--dpi {dpi}")
     if config.tessdata_dir:
         parts.append(f'--tessdata-dir "{config.tessdata_dir}"')
+    for key, value in sorted(tesseract_variables(config).items()):
+        parts.append(f"-c {shlex.quote(f'{key}={value}')}")
+    return " ".join(parts)
+
+
+def tesseract_variables(config: OcrConfig) -> dict[str, str]:
+    """Tesseract variables for a page: ``config.variables`` over the defaults they set.
+
+    ``invert_check`` off sets ``tessedit_do_invert=0``; ``char_blacklist`` sets
+    ``tessedit_char_blacklist``.
+    """
     variables = dict(config.variables)
     if not config.invert_check:
         variables.setdefault("tessedit_do_invert", "0")
-    for key, value in sorted(variables.items()):
-        parts.append(f"-c {key}={value}")
-    return " ".join(parts)
+    if config.char_blacklist:
+        variables.setdefault("tessedit_char_blacklist", config.char_blacklist)
+    return variables
 
 
 def _number(value: Any, default: float = -1.0) -> float:
@@ -264,6 +278,32 @@ def words_from_tesseract_data(
         )
         words.append(OcrWord(text, min(1.0, conf / 100.0), box, line, key[0]))
     return tuple(words)
+
+
+_ALNUM = re.compile(r"[^\W_]")
+
+
+def drop_noise(words: Sequence[OcrWord], below: float, line_chars: int) -> tuple[OcrWord, ...]:
+    """Drop what Tesseract read into specks, stamps and pen strokes.
+
+    A word without any letter or digit whose confidence is under ``below`` goes, then a
+    line with at most ``line_chars`` letters and digits whose mean word confidence is
+    under ``below``. Lines are numbered again from 0 without gaps. ``below`` 0 keeps all.
+    """
+    if below <= 0:
+        return tuple(words)
+    kept = [w for w in words if _ALNUM.search(w.text) or (w.confidence or 0.0) >= below]
+    lines: dict[int, list[OcrWord]] = {}
+    for word in kept:
+        lines.setdefault(word.line, []).append(word)
+    noise = set()
+    for number, line in lines.items():
+        chars = sum(len(_ALNUM.findall(w.text)) for w in line)
+        mean = sum(w.confidence or 0.0 for w in line) / len(line)
+        if chars <= line_chars and mean < below:
+            noise.add(number)
+    numbers = {n: i for i, n in enumerate(n for n in sorted(lines) if n not in noise)}
+    return tuple(dataclasses.replace(w, line=numbers[w.line]) for w in kept if w.line not in noise)
 
 
 def data_from_word_rows(rows: Iterable[WordRow]) -> dict[str, list[Any]]:
@@ -460,9 +500,7 @@ def _recognize_tesserocr(
 ) -> dict[str, list[Any]]:
     engine = _tesserocr_engine(config)
     api = engine.api
-    variables = dict(config.variables)
-    if not config.invert_check:
-        variables.setdefault("tessedit_do_invert", "0")
+    variables = tesseract_variables(config)
     # The CLI's --dpi sets the same variable; 0 lets Tesseract estimate the resolution.
     variables["user_defined_dpi"] = str(dpi) if dpi > 0 else "0"
     engine.configure(variables)
@@ -518,7 +556,9 @@ def recognize(image: np.ndarray, ref: PageRef, config: OcrConfig, dpi: int) -> O
             engine = "cli"
     if engine == "cli":
         data = _recognize_cli(image, ref, config, dpi)
-    words = words_from_tesseract_data(data, ref)
+    words = drop_noise(
+        words_from_tesseract_data(data, ref), config.noise_below, config.noise_line_chars
+    )
     height, width = image.shape[:2]
     step = ProcessingStep(
         "ocr",

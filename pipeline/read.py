@@ -51,6 +51,11 @@ def _mean_confidence(page: OcrPage) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
+def confident_characters(page: OcrPage) -> float:
+    """Sum of word length x confidence: how much text a reading found, and how surely."""
+    return sum(len(w.text) * (w.confidence or 0.0) for w in page.words)
+
+
 def read_one(spec: PageSpec, config: PipelineConfig) -> OcrPage:
     """Load, preprocess and OCR one page (or tokenize a text transcript).
 
@@ -63,7 +68,7 @@ def read_one(spec: PageSpec, config: PipelineConfig) -> OcrPage:
     if spec.kind == "text":
         return read_text_page(spec)
     from pipeline.ocr import recognize
-    from pipeline.preprocess import grayscale, is_blank, preprocess_page
+    from pipeline.preprocess import STEPS, is_blank, preprocess_page, step_params
 
     pixels, file_dpi = read_page_image(spec, config.ingest)
     dpi = file_dpi or config.ingest.dpi
@@ -93,16 +98,26 @@ def read_one(spec: PageSpec, config: PipelineConfig) -> OcrPage:
     page = recognize(cleaned, spec.ref, config.ocr, ocr_dpi)
     ocr_steps = page.steps
     retry = config.ocr.retry_below
-    if retry > 0 and prep_steps and _mean_confidence(page) < retry:
-        plain = recognize(grayscale(pixels), spec.ref, config.ocr, ocr_dpi)
-        kept = "grayscale" if _mean_confidence(plain) > _mean_confidence(page) else "preprocessed"
-        if kept == "grayscale":
-            page = plain
+    if retry > 0 and _mean_confidence(page) < retry:
+        again = cleaned
+        for name in config.ocr.retry_steps:
+            again = STEPS[name](again, **step_params(name, config.preprocess.params))
+        psm = config.ocr.retry_psm or config.ocr.psm
+        other = recognize(again, spec.ref, dataclasses.replace(config.ocr, psm=psm), ocr_dpi)
+        kept = "second" if confident_characters(other) > confident_characters(page) else "first"
+        if kept == "second":
+            page = other
         ocr_steps += (
             ProcessingStep(
                 "ocr",
-                f"low confidence: read again from grayscale, kept the {kept} reading",
-                {"retry_below": retry, "kept": kept},
+                f"low confidence: read again ({' + '.join(config.ocr.retry_steps) or 'same image'}"
+                f", psm {psm}), kept the {kept} reading",
+                {
+                    "retry_below": retry,
+                    "retry_steps": list(config.ocr.retry_steps),
+                    "retry_psm": psm,
+                    "kept": kept,
+                },
             ),
         )
     if not page.words:
@@ -138,6 +153,7 @@ def read_pages(
         from pipeline.preprocess import validate_steps
 
         validate_steps(config.preprocess)
+        validate_steps(dataclasses.replace(config.preprocess, steps=config.ocr.retry_steps))
         check_tesseract(config.ocr)
     total = len(specs)
     workers = config.ocr.workers or default_workers()

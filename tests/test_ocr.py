@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,19 +10,21 @@ import pytest
 from PIL import Image
 
 import pipeline.ocr
-from pipeline.config import OcrConfig
+from pipeline.config import TYPEWRITER_BLACKLIST, OcrConfig
 from pipeline.errors import BadArgumentsError, MissingDependencyError
 from pipeline.ocr import (
     WordRow,
     check_tesseract,
     data_from_word_rows,
+    drop_noise,
     recognize,
     resolve_engine,
     tesseract_options,
+    tesseract_variables,
     tesserocr_available,
     words_from_tesseract_data,
 )
-from pipeline.records import Box, PageRef
+from pipeline.records import Box, OcrWord, PageRef
 
 REF = PageRef("scan.pdf", 1, 0)
 
@@ -68,7 +71,9 @@ def test_words_without_level_column_and_empty() -> None:
 
 
 def test_tesseract_options() -> None:
-    config = OcrConfig(psm=4, oem=1, variables={"preserve_interword_spaces": "1"})
+    config = OcrConfig(
+        psm=4, oem=1, variables={"preserve_interword_spaces": "1"}, char_blacklist=""
+    )
     assert tesseract_options(config, 300) == (
         "--oem 1 --psm 4 --dpi 300 -c preserve_interword_spaces=1 -c tessedit_do_invert=0"
     )
@@ -79,6 +84,40 @@ def test_invert_check_is_off_unless_asked() -> None:
     assert "tessedit_do_invert" not in tesseract_options(OcrConfig(invert_check=True), 0)
     explicit = OcrConfig(variables={"tessedit_do_invert": "1"})
     assert tesseract_options(explicit, 0).endswith("-c tessedit_do_invert=1")
+
+
+def test_blacklist_survives_the_command_line() -> None:
+    options = shlex.split(tesseract_options(OcrConfig(), 0))
+    assert f"tessedit_char_blacklist={TYPEWRITER_BLACKLIST}" in options
+    assert "\\" in TYPEWRITER_BLACKLIST and "|" in TYPEWRITER_BLACKLIST
+    mine = OcrConfig(variables={"tessedit_char_blacklist": "@"})
+    assert tesseract_variables(mine)["tessedit_char_blacklist"] == "@"
+
+
+def _word(text: str, confidence: float, line: int) -> OcrWord:
+    return OcrWord(text, confidence, Box(0, 0, 10, 10), line)
+
+
+def test_drop_noise_removes_low_confidence_symbols_and_specks() -> None:
+    words = [
+        _word("Dear", 0.95, 0),
+        _word("—", 0.40, 0),  # a low-confidence symbol inside a text line
+        _word("Sir:", 0.93, 0),
+        _word("=", 0.96, 1),  # a confident symbol stays
+        _word("ee", 0.30, 2),  # a speck line: few letters, low confidence
+        _word("aL", 0.20, 2),
+        _word("etc.", 0.95, 3),  # a short line read surely stays
+        _word("Yours", 0.60, 4),  # a long enough line stays whatever its confidence
+    ]
+    kept = drop_noise(words, 0.7, 4)
+    assert [(w.text, w.line) for w in kept] == [
+        ("Dear", 0),
+        ("Sir:", 0),
+        ("=", 1),
+        ("etc.", 2),
+        ("Yours", 3),
+    ]
+    assert drop_noise(words, 0.0, 4) == tuple(words)
 
 
 @pytest.mark.usefixtures("needs_tesseract")

@@ -17,6 +17,7 @@ from pipeline.preprocess import (
     otsu,
     paper_level,
     preprocess_page,
+    rules,
     sauvola,
 )
 
@@ -91,6 +92,20 @@ def test_border_whitens_dark_scanner_frame() -> None:
     inner = slice(100, -100)
     assert np.array_equal(cleaned[inner, inner], page[inner, inner])  # text untouched
     assert np.array_equal(border(page), page)
+
+
+def test_rules_whitens_long_lines_and_keeps_text() -> None:
+    page = _page()
+    ruled = page.copy()
+    ruled[:, 50:54] = 20  # a margin rule from top to bottom
+    ruled[-80:-77, :] = 20  # a horizontal rule
+    cleaned = rules(ruled)
+    assert cleaned[:, 50:54].min() == 255  # vertical rule gone
+    assert cleaned[-80:-77, 100:-100].max() < 128  # horizontal rules only when asked
+    assert rules(ruled, horizontal=0.5)[-80:-77, 100:-100].min() == 255
+    text = page < 128
+    assert np.array_equal(cleaned[text], page[text])  # no glyph is that tall
+    assert np.array_equal(rules(page), page)
 
 
 def test_paper_level_ignores_ink() -> None:

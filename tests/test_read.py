@@ -170,7 +170,7 @@ def test_cli_missing_language_exit_3(
     assert not out.exists()
 
 
-def test_low_confidence_page_is_read_again_from_grayscale(
+def test_low_confidence_page_is_read_again(
     make_page: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import numpy as np
@@ -180,18 +180,29 @@ def test_low_confidence_page_is_read_again_from_grayscale(
 
     def fake_recognize(image: np.ndarray, ref: PageRef, config: OcrConfig, dpi: int) -> OcrPage:
         binary = set(np.unique(image)) <= {0, 255}
-        word = OcrWord("BINARY" if binary else "GRAY", 0.2 if binary else 0.9, None, 0)
-        return OcrPage(ref=ref, words=(word,))
+        if config.psm == 6:  # the second reading finds more text, less surely
+            words = [OcrWord("SECOND", 0.6, None, 0), OcrWord("READING", 0.6, None, 0)]
+        else:
+            words = [OcrWord("FIRST", 0.5 if binary else 0.9, None, 0)]
+        return OcrPage(ref=ref, words=tuple(words))
 
     monkeypatch.setattr(pipeline.ocr, "recognize", fake_recognize)
     spec = PageSpec(PageRef(str(make_page()), 1, 0), "image")
     otsu = PreprocessConfig(steps=("grayscale", "otsu"))
-    base = dataclasses.replace(_config(), preprocess=otsu)
-    assert [w.text for w in read_one(spec, base).words] == ["BINARY"]
-    retry = dataclasses.replace(base, ocr=dataclasses.replace(base.ocr, retry_below=0.5))
+    base = dataclasses.replace(_config(retry_below=0.0, retry_psm=6), preprocess=otsu)
+    assert [w.text for w in read_one(spec, base).words] == ["FIRST"]
+    retry = dataclasses.replace(base, ocr=dataclasses.replace(base.ocr, retry_below=0.8))
     page = read_one(spec, retry)
-    assert [w.text for w in page.words] == ["GRAY"]
-    assert "kept the grayscale reading" in page.steps[-1].description
+    assert [w.text for w in page.words] == ["SECOND", "READING"]
+    assert page.steps[-1].settings["kept"] == "second"
+    assert "read again (rules, psm 6)" in page.steps[-1].description
+    sure = dataclasses.replace(retry, preprocess=PreprocessConfig(steps=("grayscale",)))
+    assert [w.text for w in read_one(spec, sure).words] == ["FIRST"]  # 0.9: no retry
+
+
+def test_unknown_retry_step_fails_before_reading(make_page: Callable[..., Path]) -> None:
+    with pytest.raises(BadArgumentsError, match="sharpen"):
+        read_pages([make_page()], _config(retry_steps=("sharpen",)))
 
 
 @pytest.mark.tesseract
