@@ -85,6 +85,11 @@ def test_routing(line: str, offices: list[list[object]], checksum: int | None) -
     assert parsed.fields["checksum"] == checksum
 
 
+@pytest.mark.parametrize("token", ["2161::Z", "22:16:03", "2216O3Z7"])
+def test_time_needs_six_digits(token: str) -> None:
+    assert grammar.parse_time(token) is None
+
+
 def test_routing_rejects_addressee_info() -> None:
     assert grammar.parse_routing("INFO AMEMBASSY LONDON") is None
 

@@ -251,7 +251,7 @@ def parse_time(token: str) -> tuple[str, float] | None:
     else:
         return None
     read = digits(body)
-    if read is None:
+    if read is None or len(read[0]) != 6:  # punctuation inside the six (``2161::Z``)
         return None
     number, repairs = read
     confidence = REPAIR_PENALTY**repairs
