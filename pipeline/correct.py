@@ -1,11 +1,14 @@
 """Stage 4: correct body and signature words against the cable vocabulary.
 
-Each unknown word gets candidates (``pipeline.correction.candidates``) ranked by a noisy
-channel (``channel``) times a bigram context model (``langmodel``), with the OCR confidence
-as evidence. The best change's features (``features``: score margins over "keep" and the
-runner-up, mechanism, spelling of the token) go through the logistic model fitted on the
-calibration split (``calibrate``), giving the posterior that decides the action: applied,
-applied and flagged, or kept. A garble repeated in one cable gets one reading.
+Each unknown word, and each dictionary word barely seen in cable text (a garble may form
+one: ``SWEDEN`` -> ``SWED``), gets candidates (``pipeline.correction.candidates``) ranked by a
+noisy channel (``channel``) times a context model (``langmodel``: word pairs on both sides,
+cable triples), with the OCR confidence as evidence. The best change's features
+(``features``: score margins over "keep" and the runner-up, mechanism, spelling of the token)
+go through boosted trees and a logistic model fitted on the calibration split
+(``calibrate``), giving the posterior that decides the action: applied, applied and flagged,
+or kept (a dictionary word is replaced only from ``VALID_WORD_APPLY``). A garble repeated in
+one cable gets one reading.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ MERGE_LOGP = math.log(0.02)
 """Channel log probability of a spurious space inside a word."""
 SPACED_LOGP = math.log(0.5)
 """Channel log probability of a letter-spaced word (``S E C R E T``)."""
+VALID_WORD_APPLY = 0.8
+"""Posterior from which a rarely seen dictionary word is replaced (below: kept, flagged)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +56,7 @@ class _Context:
     config: CorrectionConfig
     all_caps: bool
     caps_share: float
-    memo: dict[tuple[str, str | None, str | None, int, bool, int], Decision]
+    memo: dict[tuple[object, ...], Decision]
     repeats: dict[str, int]
     """Occurrences of each upper-case token core in the transcript."""
     document: DocumentCache | None = None
@@ -115,8 +120,17 @@ def _p_error(confidence: float | None, known: bool, unknown_prior: float) -> flo
     return p * 0.1 if known else p
 
 
+Outer = tuple[str | None, str | None]
+"""The words before the left neighbour and after the right one (None when unknown)."""
+
+
 def _decide(
-    part: str, left: str | None, right: str | None, conf: float | None, ctx: _Context
+    part: str,
+    left: str | None,
+    right: str | None,
+    conf: float | None,
+    ctx: _Context,
+    outer: Outer = (None, None),
 ) -> Decision:
     """Decide one alphabetic (or digit-confused) word part."""
     lexicon, config = ctx.lexicon, ctx.config
@@ -126,7 +140,7 @@ def _decide(
     if lexicon.is_fixed(upper) or upper in lexicon.protected:
         known = True
     low_conf = conf is not None and conf < config.low_confidence
-    if known and not low_conf:
+    if known and not low_conf and not lexicon.is_rare(upper):
         if case_fix:
             return Decision(upper, Action.CORRECTED, Source.CASE, round(ctx.caps_share, 4))
         return Decision(part, Action.KEPT, Source.NONE, None)
@@ -136,11 +150,11 @@ def _decide(
             return Decision(text, Action.CORRECTED, Source.CASE, round(ctx.caps_share, 4))
         return Decision(text, Action.KEPT, Source.NONE, None)
     bucket = -1 if conf is None else int(conf * 20)
-    key = (part, left, right, bucket, ctx.case_here, min(ctx.repeats.get(upper, 1), 5))
+    key = (part, left, right, outer, bucket, ctx.case_here, min(ctx.repeats.get(upper, 1), 5))
     cached = ctx.memo.get(key)
     if cached is not None:
         return cached
-    decision = _score(part, upper, left, right, conf, known, ctx)
+    decision = _score(part, upper, left, right, conf, known, ctx, outer)
     ctx.memo[key] = decision
     return decision
 
@@ -153,7 +167,7 @@ def _candidates(upper: str, ctx: _Context) -> list[tuple[str, float, Source]]:
     if found is None:
         found = [
             (c.text, c.channel, c.source)
-            for c in generate(upper, ctx.lexicon, ctx.config.max_block)[: ctx.config.max_candidates]
+            for c in generate(upper, ctx.lexicon, ctx.config.max_block, ctx.config.max_candidates)
         ]
         if len(cache) > 200_000:
             cache.clear()
@@ -169,22 +183,24 @@ def _score(
     conf: float | None,
     known: bool,
     ctx: _Context,
+    outer: Outer,
 ) -> Decision:
     lexicon, config = ctx.lexicon, ctx.config
     p_err = _p_error(conf, known, config.unknown_error_prob)
+    low_conf = conf is not None and conf < config.low_confidence
     if known:
-        keep_lm = sequence_logp(lexicon, [upper], left, right)
+        keep_lm = sequence_logp(lexicon, [upper], left, right, outer=outer)
     else:
-        keep_lm = unknown_logp(lexicon, upper, left, right, config.novel_prob)
-        # Garbles are random; a word repeated in the same cable is a name or term of it.
-        keep_lm += math.log(1 + config.repeat_weight * (min(ctx.repeats.get(upper, 1), 5) - 1))
+        keep_lm = unknown_logp(lexicon, upper, left, right, config.novel_prob, outer)
+    # Garbles are random; a word repeated in the same cable is a name or term of it.
+    keep_lm += math.log(1 + config.repeat_weight * (min(ctx.repeats.get(upper, 1), 5) - 1))
     texts = [upper]
     scores = [math.log(1 - p_err) + keep_lm]
     sources = [Source.NONE]
     channels = [0.0]
     contexts = [keep_lm]
     for text, channel, source in _candidates(upper, ctx):
-        context = sequence_logp(lexicon, text.split(" "), left, right, ctx.document)
+        context = sequence_logp(lexicon, text.split(" "), left, right, ctx.document, outer)
         texts.append(text)
         scores.append(math.log(p_err) + channel + context)
         sources.append(source)
@@ -203,7 +219,9 @@ def _score(
     if changes:
         best = changes[0]
         alternatives = tuple(shown(texts[k]) for k in order if k != best)[:5]
-        if calibrate.weights:
+        if calibrate.weights or calibrate.trees:
+            runner = changes[1] if len(changes) > 1 else None
+            words = texts[best].split(" ")
             evidence = ChangeEvidence(
                 token=upper,
                 candidate=texts[best],
@@ -214,30 +232,43 @@ def _score(
                 channel=channels[best],
                 context=contexts[best],
                 token_spelling=lexicon.spelling_logp(upper),
-                token_seen=upper in lexicon.cable_unigrams or upper in lexicon.english_unigrams,
+                token_seen=lexicon.seen(upper),
+                token_valid=known,
+                candidate_spelling=lexicon.spelling_logp(texts[best].replace(" ", "")),
                 repeats=ctx.repeats.get(upper, 1),
                 candidates=len(changes),
                 unigram=sum(lexicon.unigram_logp(w) for w in texts[best].split(" ")),
                 has_context=right is not None or (left is not None and lexicon.is_valid(left)),
                 confidence=conf,
                 probability=probs[best],
+                next_context=None if runner is None else contexts[runner],
+                next_channel=None if runner is None else channels[runner],
+                pair_seen=(left is not None and lexicon.pair_seen(left, words[0]))
+                + (right is not None and lexicon.pair_seen(words[-1], right)),
+                in_document=ctx.document is not None and words[0] in ctx.document.counts,
+                rivals=sum(1 for k in changes[1:] if scores[k] > scores[best] - 2.0),
             )
             features = change_features(evidence)
             log = lexicon.cache.get("feature_log")
             if isinstance(log, list):
                 log.append((upper, texts[best], features))
-            post = calibrate.logistic(features)
+            post = calibrate.posterior(features)
         elif order[0] == best:
             post = calibrate(probs[best])
         else:
             post = 0.0
         action = band(post, config, ctx.all_caps)
+        if known and not low_conf and action is Action.FLAGGED and post < VALID_WORD_APPLY:
+            # A dictionary word is replaced only on strong evidence; else it is kept, flagged.
+            others = (shown(texts[best]), *alternatives[:4])
+            source = Source.CASE if case_fix else Source.NONE
+            return Decision(upper if case_fix else part, Action.FLAGGED, source, post, others)
         if action is not None:
             return Decision(shown(texts[best]), action, sources[best], post, alternatives)
     kept = upper if case_fix else part
     others = tuple(shown(texts[k]) for k in order if k != 0)[:5]
-    low_conf = conf is not None and conf < config.low_confidence
-    if (keep_post < 0.5 or (low_conf and not known)) and len(texts) > 1:
+    doubtful = (keep_post < 0.5 and (low_conf or not known)) or (low_conf and not known)
+    if doubtful and len(texts) > 1:
         return Decision(
             kept, Action.FLAGGED, Source.CASE if case_fix else Source.NONE, keep_post, others
         )
@@ -265,7 +296,12 @@ def _first_key(text: str) -> str | None:
 
 
 def _correct_token(
-    token: str, left: str | None, right: str | None, conf: float | None, ctx: _Context
+    token: str,
+    left: str | None,
+    right: str | None,
+    conf: float | None,
+    ctx: _Context,
+    outer: Outer = (None, None),
 ) -> Decision | None:
     """Decide a whole token (punctuation, hyphenated parts, possessive); None = untouched."""
     lexicon = ctx.lexicon
@@ -274,7 +310,7 @@ def _correct_token(
     prefix, core, suffix = _split_affixes(token)
     if ctx.all_caps and is_noisy(core) and not suffix.startswith("-"):
         # Symbols read for letters inside a capitals word (GOV#RNMENT, WI!.L).
-        decision = _decide(core, left, right, conf, ctx)
+        decision = _decide(core, left, right, conf, ctx, outer)
         if decision.action is Action.KEPT and decision.posterior is None:
             return None
         alternatives = tuple(prefix + alt + suffix for alt in decision.alternatives)
@@ -305,12 +341,14 @@ def _correct_token(
                 continue
             lft = left if n == 0 else parts[n - 1].upper()
             rgt = right if n == len(parts) - 1 else parts[n + 1].upper()
+            around = (outer[0] if n == 0 else None, outer[1] if n == len(parts) - 1 else None)
             decision = _decide(
                 part,
                 lft if lft and lft.isalpha() else None,
                 rgt if rgt and rgt.isalpha() else None,
                 conf,
                 ctx,
+                around,
             )
             results.append(decision)
             out_parts.append(decision.text)
@@ -536,19 +574,29 @@ def correct_transcript(
     assert isinstance(untouched, set)
     for k, i in enumerate(remaining):
         w = words[i]
-        left = right = None
+        left = right = left2 = right2 = None
         if k > 0 and words[remaining[k - 1]].paragraph == w.paragraph:
             left = _core_key(words[remaining[k - 1]].final_text)
+            if left is not None and k > 1 and words[remaining[k - 2]].paragraph == w.paragraph:
+                left2 = _core_key(words[remaining[k - 2]].final_text)
         if k + 1 < len(remaining) and words[remaining[k + 1]].paragraph == w.paragraph:
             right = _first_key(words[remaining[k + 1]].final_text)
             if right is not None and not lexicon.is_valid(right):
                 right = None
+            if (
+                right is not None
+                and k + 2 < len(remaining)
+                and words[remaining[k + 2]].paragraph == w.paragraph
+            ):
+                right2 = _first_key(words[remaining[k + 2]].final_text)
+                if right2 is not None and not lexicon.is_valid(right2):
+                    right2 = None
         ctx.case_here = all_caps and w.paragraph in caps_paragraphs
         conf = w.ocr_confidence
         quick = (w.final_text, ctx.case_here, conf is not None and conf < config.low_confidence)
         if quick in untouched:
             continue
-        decision = _correct_token(w.final_text, left, right, conf, ctx)
+        decision = _correct_token(w.final_text, left, right, conf, ctx, (left2, right2))
         if decision is None:
             if len(untouched) < 500_000:
                 untouched.add(quick)

@@ -1,4 +1,4 @@
-"""Dictionaries for correction: word and bigram counts, cable vocabulary, protected tokens.
+"""Dictionaries for correction: word, pair and triple counts, cable vocabulary, protected tokens.
 
 Built by ``scripts/build_dictionaries.py`` into ``dictionaries/lexicon.pkl.gz`` (a data-only
 pickle read with a restricted unpickler) plus ``calibration.json``. Review teaches later runs
@@ -14,7 +14,7 @@ import json
 import math
 import pickle
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,19 @@ _PREFIXES = (
 """Productive English prefixes."""
 
 
+SOURCE_WEIGHTS = (0.45, 0.35, 0.2)
+"""Weights of the cable, FRUS-wide and English counts in the word models (without FRUS-wide
+counts: cable 0.7, English 0.3)."""
+BIGRAM_MU = 300.0
+"""Dirichlet prior weight of the unigram in each source's bigram model."""
+TRIGRAM_BETA = 100.0
+"""Weight of the bigram model as the prior of the cable triple counts."""
+RARE_COUNT = 2
+"""Valid words counted at most this often in cable and FRUS-wide text are checked."""
+RARE_MAX_LENGTH = 6
+"""Only words this short are checked so (a longer rare word is seldom a garble)."""
+
+
 class DataOnlyUnpickler(pickle.Unpickler):
     """Unpickler that refuses every class: only dicts, lists, strings and numbers load."""
 
@@ -76,18 +89,57 @@ class DataOnlyUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"forbidden object {module}.{name}")
 
 
+TREE_SHARE = 0.5
+"""Weight of the boosted trees' log odds against the logistic model's in the posterior."""
+Tree = float | tuple[int, float, "Tree", "Tree"]
+"""A regression tree: a leaf value, or (feature index, threshold, below, at or above)."""
+
+
+def tree_value(tree: Tree, features: Sequence[float]) -> float:
+    """The leaf value ``features`` reach in ``tree``."""
+    while not isinstance(tree, float):
+        j, threshold, below, above = tree
+        tree = below if features[j] < threshold else above
+    return tree
+
+
+def _tree(data: Any) -> Tree:
+    if isinstance(data, list):
+        return (int(data[0]), float(data[1]), _tree(data[2]), _tree(data[3]))
+    return float(data)
+
+
 @dataclass(frozen=True, slots=True)
 class Calibration:
     """Platt scaling of a raw posterior: ``sigmoid(a * logit(p) + b)``.
 
     ``weights`` (optional) is a logistic model over a proposed change's features
     (``pipeline.correction.features``): when present, the posterior of a word-level change
-    is ``sigmoid(weights . features)`` instead of the scaled softmax.
+    is ``sigmoid(weights . features)`` instead of the scaled softmax. ``trees`` (optional,
+    with ``base``) are boosted trees over the same features, log odds
+    ``base + sum of the trees' values``; with both, ``posterior`` averages the two.
     """
 
     a: float = 1.0
     b: float = 0.0
     weights: tuple[float, ...] = ()
+    base: float = 0.0
+    trees: tuple[Tree, ...] = ()
+
+    def posterior(self, features: tuple[float, ...]) -> float:
+        """Posterior of a change with these features.
+
+        With both models fitted, their log odds are averaged (``TREE_SHARE`` for the trees):
+        the ensemble is better calibrated than either model alone.
+        """
+        if not self.trees:
+            return self.logistic(features)
+        z = self.base + sum(tree_value(tree, features) for tree in self.trees)
+        if self.weights:
+            linear = sum(w * f for w, f in zip(self.weights, features, strict=True))
+            z = TREE_SHARE * z + (1.0 - TREE_SHARE) * linear
+        z = min(max(z, -30.0), 30.0)
+        return 1.0 / (1.0 + math.exp(-z))
 
     def logistic(self, features: tuple[float, ...]) -> float:
         """``sigmoid(weights . features)``; requires ``len(features) == len(weights)``."""
@@ -128,6 +180,15 @@ class Lexicon:
     """Sum of English bigram counts by first word."""
     char_trigrams: Mapping[str, int] = field(default_factory=dict)
     """Character trigram counts over word types (``^^`` start, ``$`` end)."""
+    frus_unigrams: Mapping[str, int] = field(default_factory=dict)
+    """FRUS-wide word counts (memoranda and telegrams; held-out telegrams subtracted)."""
+    frus_bigrams: Mapping[str, int] = field(default_factory=dict)
+    """FRUS-wide word pair counts (pairs seen at least 3 times)."""
+    frus_total: int = 1
+    cable_trigrams: Mapping[str, int] = field(default_factory=dict)
+    """Cable word triple counts (triples seen at least twice)."""
+    weights: tuple[float, float, float] = (0.7, 0.0, 0.3)
+    """Interpolation weights of the cable, FRUS-wide and English models."""
     cache: dict[str, object] = field(default_factory=dict)
     """Structures built on first use (the candidate index)."""
 
@@ -136,6 +197,9 @@ class Lexicon:
     def __post_init__(self) -> None:
         self.cable_total = max(1, sum(self.cable_unigrams.values()))
         self.english_total = max(1, sum(self.english_unigrams.values()))
+        self.frus_total = max(1, sum(self.frus_unigrams.values()))
+        if self.frus_unigrams:
+            self.weights = SOURCE_WEIGHTS
         contexts: dict[str, int] = {}
         for gram, count in self.char_trigrams.items():
             contexts[gram[:2]] = contexts.get(gram[:2], 0) + count
@@ -200,22 +264,81 @@ class Lexicon:
         return word in self.protected or word in self.vocabulary or word in self.user_words
 
     def unigram_logp(self, word: str) -> float:
-        """Interpolated log probability of ``word`` (cable 0.7, English 0.3, floor 1e-9)."""
+        """Interpolated log probability of ``word`` (cable, FRUS-wide, English; floor 1e-9)."""
+        wc, wf, we = self.weights
         pc = (self.cable_unigrams.get(word, 0) + self.user_words.get(word, 0)) / self.cable_total
+        pf = self.frus_unigrams.get(word, 0) / self.frus_total
         pe = self.english_unigrams.get(word, 0) / self.english_total
-        return math.log(0.7 * pc + 0.3 * pe + 1e-9)
+        return math.log(wc * pc + wf * pf + we * pe + 1e-9)
+
+    def is_rare(self, word: str) -> bool:
+        """True for a valid word barely seen in cable or FRUS-wide text (``RARE_COUNT``).
+
+        Such a word may be a garble that formed another word (``SWEDEN`` -> ``SWED``), so
+        the corrector weighs it against its candidates instead of accepting it.
+        """
+        return (
+            len(word) <= RARE_MAX_LENGTH
+            and self.cable_unigrams.get(word, 0) + self.frus_unigrams.get(word, 0) <= RARE_COUNT
+            and bool(self.frus_unigrams)
+            and not self.is_fixed(word)
+            and word not in self.names
+            and self.is_valid(word)
+        )
+
+    def seen(self, word: str) -> bool:
+        """True when ``word`` was counted in any source (valid or not)."""
+        return (
+            word in self.cable_unigrams
+            or word in self.frus_unigrams
+            or word in self.english_unigrams
+        )
+
+    def pair_seen(self, left: str, word: str) -> bool:
+        """True when ``left word`` was counted in the cable or FRUS-wide text."""
+        pair = f"{left} {word}"
+        return pair in self.cable_bigrams or pair in self.frus_bigrams
+
+    def unigram_ceiling(self) -> float:
+        """An upper bound of ``unigram_logp`` over all words."""
+        wc, wf, we = self.weights
+        top = max(self.cable_unigrams.values(), default=0)
+        top += max(self.user_words.values(), default=0)
+        pc = top / self.cable_total
+        pf = max(self.frus_unigrams.values(), default=0) / self.frus_total
+        pe = max(self.english_unigrams.values(), default=0) / self.english_total
+        return math.log(wc * pc + wf * pf + we * pe + 1e-9)
 
     def bigram_logp(self, left: str, word: str) -> float:
         """Log P(word | left): Dirichlet-smoothed bigrams per source, interpolated."""
-        mu = 50.0
-        pc_uni = self.cable_unigrams.get(word, 0) / self.cable_total
-        pe_uni = self.english_unigrams.get(word, 0) / self.english_total
+        return math.log(self._bigram_p(left, word) + 1e-9)
+
+    def trigram_logp(self, left2: str | None, left: str, word: str) -> float:
+        """Log P(word | left2 left): cable triples, smoothed towards ``bigram_logp``."""
+        p = self._bigram_p(left, word)
+        if left2 is not None and self.cable_trigrams:
+            history = self.cable_bigrams.get(f"{left2} {left}", 0)
+            if history:
+                count = self.cable_trigrams.get(f"{left2} {left} {word}", 0)
+                p = (count + TRIGRAM_BETA * p) / (history + TRIGRAM_BETA)
+        return math.log(p + 1e-9)
+
+    def _bigram_p(self, left: str, word: str) -> float:
+        mu = BIGRAM_MU
+        wc, wf, we = self.weights
         pair = f"{left} {word}"
+        pc_uni = self.cable_unigrams.get(word, 0) / self.cable_total
         cc = self.cable_bigrams.get(pair, 0)
         pc = (cc + mu * pc_uni) / (self.cable_unigrams.get(left, 0) + mu)
+        pe_uni = self.english_unigrams.get(word, 0) / self.english_total
         ec = self.english_bigrams.get(pair, 0)
         pe = (ec + mu * pe_uni) / (self.english_left.get(left, 0) + mu)
-        return math.log(0.7 * pc + 0.3 * pe + 1e-9)
+        p = wc * pc + we * pe
+        if wf:
+            pf_uni = self.frus_unigrams.get(word, 0) / self.frus_total
+            fc = self.frus_bigrams.get(pair, 0)
+            p += wf * (fc + mu * pf_uni) / (self.frus_unigrams.get(left, 0) + mu)
+        return p
 
 
 def _read_payload(path: Path) -> dict[str, Any]:
@@ -247,7 +370,9 @@ def _read_calibration(path: Path) -> Calibration:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         weights = tuple(float(w) for w in data.get("weights", ()))
-        return Calibration(float(data["a"]), float(data["b"]), weights)
+        trees = tuple(_tree(tree) for tree in data.get("trees", ()))
+        base = float(data.get("base", 0.0))
+        return Calibration(float(data["a"]), float(data["b"]), weights, base, trees)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DictionaryError(f"{path}: calibration file is corrupt ({exc})") from exc
 
@@ -332,6 +457,9 @@ def load_lexicon(config: CorrectionConfig) -> Lexicon:
         protected=frozenset(protected),
         user_words=user,
         english_left=payload.get("english_left", {}),
+        frus_unigrams=payload.get("frus_unigrams", {}),
+        frus_bigrams=payload.get("frus_bigrams", {}),
+        cable_trigrams=payload.get("cable_trigrams", {}),
         char_trigrams=payload.get("char_trigrams", {}),
         calibration=_read_calibration(folder / CALIBRATION_FILE),
     )

@@ -4,7 +4,9 @@ Sources (see ``dictionaries/README.md`` for provenance and licences):
 
 - general English unigram and bigram counts shipped inside the ``symspellpy`` package;
 - cable text: FRUS telegrams (transcribed + edited) and History Lab 1973-79 telegram bodies,
-  counted here from the texts after setting aside evaluation and calibration documents;
+  counted here (words, pairs, triples) after setting aside evaluation and calibration documents;
+- FRUS-wide counts (memoranda, memcons and telegrams of 16 volumes: ``wordfreq_frus_all.tsv``,
+  ``bigrams_frus_all.tsv``) minus the counts of the held-out telegrams, for the context model;
 - cable vocabulary: TAGS codes, Cablemap acronyms and routing indicators, NARA subject TAGS,
   History Lab government abbreviations, and the telegraphese listed in ``CABLE_SHORTHAND``.
 
@@ -73,6 +75,15 @@ def _count(texts: Iterable[str]) -> tuple[Counter[str], Counter[str]]:
     return unigrams, bigrams
 
 
+def _trigrams(texts: Iterable[str]) -> Counter[str]:
+    """Word triples within a line, seen at least twice."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        for t in _lines_tokens(text):
+            counts.update(f"{a} {b} {c}" for a, b, c in zip(t, t[1:], t[2:], strict=False))
+    return Counter({k: v for k, v in counts.items() if v >= 2})
+
+
 def historylab_body(path: Path) -> str:
     """Plain body text of a History Lab file: after ``@@@``, ``[[``/``|| N]]`` markup removed."""
     raw = path.read_text(encoding="utf-8-sig", errors="replace")
@@ -138,6 +149,38 @@ def _char_trigrams(cable: Counter[str], english: Counter[str], vocab: set[str]) 
     return grams
 
 
+FRUS_MIN_BIGRAM = 3
+"""The FRUS-wide bigram list keeps pairs seen at least this often; so do the counts left."""
+
+
+def _tsv_rows(path: Path) -> Iterator[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        yield from csv.DictReader(handle, delimiter="\t")
+
+
+def _frus_counts(data: Path, held_out: Iterable[str]) -> tuple[Counter[str], Counter[str]]:
+    """FRUS-wide unigram and bigram counts without the held-out telegrams.
+
+    The lists count every FRUS document of the 16 volumes, the held-out telegrams included;
+    their counts (same tokenization, which also counts the classification lines the lists
+    skip, so never less) are subtracted. Bigrams keep the list's threshold after subtraction,
+    so which pairs remain does not depend on the held-out texts.
+    """
+    held_uni, held_bi = _count(held_out)
+    unigrams: Counter[str] = Counter()
+    for row in _tsv_rows(data / "cables/wordfreq_frus_all.tsv"):
+        count = int(row["count"]) - held_uni.get(row["token"], 0)
+        if count > 0:
+            unigrams[row["token"]] = count
+    bigrams: Counter[str] = Counter()
+    for row in _tsv_rows(data / "cables/bigrams_frus_all.tsv"):
+        pair = f"{row['token1']} {row['token2']}"
+        count = int(row["count"]) - held_bi.get(pair, 0)
+        if count >= FRUS_MIN_BIGRAM:
+            bigrams[pair] = count
+    return unigrams, bigrams
+
+
 def _vocabulary(data: Path) -> set[str]:
     """Cable vocabulary words: never corrected."""
     vocab: set[str] = set(CABLE_SHORTHAND.split())
@@ -198,6 +241,8 @@ def build(shared: Path, out: Path) -> dict[str, object]:
             n_hl += 1
     cable_uni, cable_bi = _count(texts)
     cable_bi = Counter({k: v for k, v in cable_bi.items() if v >= 2})
+    cable_tri = _trigrams(texts)
+    frus_uni, frus_bi = _frus_counts(data, [r["text"] for r in transcribed if r["id"] in split])
     en_uni, en_bi = _english()
     vocab = _vocabulary(data)
     names = _proper_names(edited)
@@ -205,9 +250,12 @@ def build(shared: Path, out: Path) -> dict[str, object]:
         "version": FORMAT_VERSION,
         "cable_unigrams": dict(cable_uni),
         "cable_bigrams": dict(cable_bi),
+        "cable_trigrams": dict(cable_tri),
         "english_unigrams": dict(en_uni),
         "english_bigrams": dict(en_bi),
         "english_left": dict(_left_totals(en_bi)),
+        "frus_unigrams": dict(frus_uni),
+        "frus_bigrams": dict(frus_bi),
         "char_trigrams": dict(_char_trigrams(cable_uni, en_uni, vocab)),
         "vocabulary": sorted(vocab),
         "names": sorted(names),
@@ -226,6 +274,9 @@ def build(shared: Path, out: Path) -> dict[str, object]:
         "cable_unigrams": len(cable_uni),
         "cable_tokens": sum(cable_uni.values()),
         "cable_bigrams": len(cable_bi),
+        "cable_trigrams": len(cable_tri),
+        "frus_tokens": sum(frus_uni.values()),
+        "frus_bigrams": len(frus_bi),
         "english_unigrams": len(en_uni),
         "english_bigrams": len(en_bi),
         "vocabulary": len(vocab),

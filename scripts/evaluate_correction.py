@@ -4,8 +4,9 @@
 text (``dictionaries/heldout_ids.txt``, split ``test``); (c) ICDAR 2017 English and Overproof
 (mixed-case English: error reduction against the OCR input); (d) speed and load time.
 
-``--fit`` first fits the Platt calibration on injected garbles in the ``calib`` split and
-writes ``dictionaries/calibration.json``.
+``--fit`` first fits the calibration (Platt scaling, the logistic model and the boosted trees
+of word changes) on injected garbles in the ``calib`` split and writes
+``dictionaries/calibration.json``.
 
 Usage: ``python scripts/evaluate_correction.py [--fit] [--json OUT] [--data ../shared]``
 """
@@ -29,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.config import CorrectionConfig  # noqa: E402
 from pipeline.correct import _split_affixes, correct_transcript  # noqa: E402
-from pipeline.correction.calibrate import fit_logistic, fit_platt  # noqa: E402
+from pipeline.correction.calibrate import fit_boosted, fit_logistic, fit_platt  # noqa: E402
+from pipeline.correction.candidates import generate  # noqa: E402
 from pipeline.correction.features import FEATURE_NAMES  # noqa: E402
 from pipeline.correction.garble import KINDS, Token, garble_tokens  # noqa: E402
 from pipeline.lexicon import CALIBRATION_FILE, Calibration, Lexicon, load_lexicon  # noqa: E402
@@ -77,8 +79,14 @@ def injected(
     rate: float,
     seed: int,
     kinds: tuple[str, ...] = KINDS,
+    oracle: bool = False,
 ) -> tuple[dict[str, Any], list[tuple[float, bool]]]:
-    """Score corrections of injected garbles; also return (posterior, right) per decision."""
+    """Score corrections of injected garbles; also return (posterior, right) per decision.
+
+    With ``oracle``, also the share of garbles whose truth is among the generated candidates
+    at all and among the ones kept for ranking (``max_candidates``): misses outside them
+    are candidate generation's, the rest ranking's and the decision's.
+    """
     rng = random.Random(seed)
     counts: Counter[str] = Counter()
     by_kind: Counter[str] = Counter()
@@ -120,6 +128,12 @@ def injected(
                     counts["garbled_flagged"] += 1
                 if lexicon.is_valid(token.text.strip('".,;:()').upper()):
                     counts["garbled_valid_word"] += 1
+                if oracle:
+                    core = _split_affixes(token.text)[1].upper()
+                    found = [c.text for c in generate(core, lexicon, config.max_block)]
+                    intended = _split_affixes(token.truth)[1].upper()
+                    counts["oracle_any"] += intended in found
+                    counts["oracle_kept"] += intended in found[: config.max_candidates]
             else:
                 counts["clean"] += 1
                 if not right:
@@ -168,6 +182,11 @@ def injected(
         },
         "broken_examples": examples,
     }
+    if oracle:
+        result["oracle"] = {
+            "truth_generated": counts["oracle_any"] / max(1, counts["garbled"]),
+            "truth_in_ranked_candidates": counts["oracle_kept"] / max(1, counts["garbled"]),
+        }
     return result, decisions
 
 
@@ -345,8 +364,9 @@ def _feature_rows(
 def fit(lexicon: Lexicon, config: CorrectionConfig, shared: Path, rate: float) -> Calibration:
     """Fit the calibration on the calib split and write it into dictionaries/.
 
-    Platt scaling of the softmax (used for merges of split words) and the logistic posterior
-    of word changes (``pipeline.correction.features``).
+    Platt scaling of the softmax (used for merges of split words), the logistic model of word
+    changes (``pipeline.correction.features``; it also gates the rows collected here) and
+    the boosted trees that give the posterior of word changes.
     """
     texts = heldout_texts(shared, "calib")
     lexicon.calibration = Calibration()
@@ -381,7 +401,9 @@ def fit(lexicon: Lexicon, config: CorrectionConfig, shared: Path, rate: float) -
     weights = weights[:noise] + extra[1:]
     rows += noisy_rows
     labels += noisy_labels
-    calibration = Calibration(platt.a, platt.b, weights)
+    # The posterior: boosted trees over the same features (interactions the logistic misses).
+    base, trees = fit_boosted(rows, labels)
+    calibration = Calibration(platt.a, platt.b, weights, base, trees)
     (ROOT / "dictionaries" / CALIBRATION_FILE).write_text(
         json.dumps(
             {
@@ -389,6 +411,8 @@ def fit(lexicon: Lexicon, config: CorrectionConfig, shared: Path, rate: float) -
                 "b": calibration.b,
                 "decisions": len(decisions),
                 "weights": list(weights),
+                "base": base,
+                "trees": trees,
                 "feature_names": list(FEATURE_NAMES),
                 "feature_rows": len(rows),
                 "feature_rows_right": sum(labels),
@@ -460,6 +484,8 @@ def main() -> None:
     start = time.perf_counter()
     lexicon = load_lexicon(config)
     report["load_seconds"] = time.perf_counter() - start
+    if args.fit and len(lexicon.calibration.weights) not in (0, len(FEATURE_NAMES)):
+        lexicon.calibration = Calibration()  # written for other features; refitted below
     from pipeline.correction.candidates import candidate_index
 
     start = time.perf_counter()
@@ -477,7 +503,9 @@ def main() -> None:
         return
     seed = args.shared / "seed/000_f1d02bc7986dd9ec.txt"
     report["seed"] = seed_check(lexicon, config, seed)
-    result, decisions = injected(lexicon, config, heldout_texts(args.shared, "test"), args.rate, 11)
+    result, decisions = injected(
+        lexicon, config, heldout_texts(args.shared, "test"), args.rate, 11, oracle=True
+    )
     report["injected"] = result
     report["injected"]["reliability"] = _reliability(decisions)
     symbols, _ = injected(
@@ -531,6 +559,11 @@ def _print(report: dict[str, Any]) -> None:
         f"recall by kind {r['recall_by_kind']}"
     )
     print(f"    by posterior threshold: {r['sweep']}")
+    oracle = r["oracle"]
+    print(
+        f"    truth among the candidates: {oracle['truth_generated']:.1%} generated, "
+        f"{oracle['truth_in_ranked_candidates']:.1%} among those ranked"
+    )
     print(f"    broken examples: {r['broken_examples'][:10]}")
     print(f"    reliability (calibrated posterior: share right): {'; '.join(r['reliability'])}")
     r = report["injected_symbols"]

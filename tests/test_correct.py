@@ -349,6 +349,64 @@ def test_symbols_left_alone_in_mixed_case_text(lexicon: Lexicon) -> None:
     assert out.text().strip() == line
 
 
+def test_boosted_trees_learn_an_interaction() -> None:
+    from pipeline.correction.calibrate import fit_boosted
+    from pipeline.lexicon import Calibration
+
+    # Right only when both features are high: no single linear weight separates this.
+    rows = [(1.0, a, b) for a in (0.0, 1.0) for b in (0.0, 1.0) for _ in range(50)]
+    labels = [a > 0.5 and b > 0.5 for _, a, b in rows]
+    base, trees = fit_boosted(rows, labels, trees=60, depth=2, min_leaf=10)
+    cal = Calibration(base=base, trees=trees)
+    assert cal.posterior((1.0, 1.0, 1.0)) > 0.9
+    assert max(cal.posterior((1.0, a, b)) for a, b in ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0))) < 0.1
+
+
+def test_token_channel_matches_block_edit_and_channel() -> None:
+    import random
+
+    from pipeline.correction.channel import block_edit, channel_logp, token_channel
+
+    rng = random.Random(3)
+    words = ["GOVERNMENT", "THAT", "NUMBER OF", "EMBASSY", "MINISTER", "SAID", "THE", "OF"]
+    for _ in range(500):
+        target = rng.choice(words)
+        garbled = "".join(
+            c if rng.random() > 0.3 else rng.choice("ABEOXZ ") for c in rng.choice(words)
+        ).replace(" ", "")
+        edit = block_edit(garbled, target, 4)
+        want = None if edit is None else channel_logp(edit, len(garbled))
+        assert token_channel(garbled, target, 4) == want
+
+
+def test_generate_with_limit_keeps_the_best_candidates(lexicon: Lexicon) -> None:
+    from pipeline.correction.candidates import generate
+
+    for token in ("THXB", "ERIERAL", "NUMBERMTR", "COUNTRQTGZANCES", "WEUG"):
+        every = generate(token, lexicon, CONFIG.max_block)
+        assert generate(token, lexicon, CONFIG.max_block, 5) == every[:5]
+
+
+def test_rare_dictionary_word_is_weighed_against_common_words(
+    lexicon: Lexicon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline import correct
+    from pipeline.correction.candidates import generate
+
+    monkeypatch.setattr(correct, "VALID_WORD_APPLY", 1.0)
+
+    assert lexicon.is_rare("INST") and not lexicon.is_rare("INSIST")
+    targets = {c.text for c in generate("INST", lexicon, CONFIG.max_block)}
+    assert "INSIST" in targets and not any(lexicon.is_rare(t) for t in targets)
+    out = correct_transcript(
+        make(["THE AMBASSADOR WILL INST THAT THE TALKS CONTINUE"]), lexicon, CONFIG
+    )
+    word = next(w for w in out.words if w.ocr_text == "INST")
+    # Evidence too weak to replace a dictionary word: kept, flagged with the reading.
+    assert word.final_text == "INST" and word.action is Action.FLAGGED
+    assert word.alternatives[0] == "INSIST"
+
+
 def test_logistic_fit_with_offset_adjusts_a_fitted_model() -> None:
     from pipeline.correction.calibrate import fit_logistic
 

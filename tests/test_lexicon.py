@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import pickle
 import time
 from pathlib import Path
@@ -9,7 +10,14 @@ import pytest
 
 from pipeline.config import CorrectionConfig
 from pipeline.errors import DictionaryError, ExitCode
-from pipeline.lexicon import LEXICON_FILE, Calibration, Lexicon, load_lexicon, read_word_list
+from pipeline.lexicon import (
+    LEXICON_FILE,
+    TREE_SHARE,
+    Calibration,
+    Lexicon,
+    load_lexicon,
+    read_word_list,
+)
 from pipeline.resources import data_path
 
 
@@ -173,6 +181,54 @@ def test_calibration_weights_are_read(tmp_path: Path) -> None:
     cal = load_lexicon(config).calibration
     assert cal.weights == (0.0, 1.0)
     assert cal.logistic((1.0, 0.0)) == pytest.approx(0.5)
+
+
+def test_boosted_trees_are_read_and_give_the_posterior(tmp_path: Path) -> None:
+    config = _write(tmp_path, _payload())
+    (tmp_path / "calibration.json").write_text(
+        '{"a": 1, "b": 0, "weights": [0.0, 0.0], "base": 0.5,'
+        ' "trees": [[1, 0.0, -2.0, [1, 1.0, 0.5, 1.5]], 0.25]}',
+        encoding="utf-8",
+    )
+    cal = load_lexicon(config).calibration
+    assert cal.trees == ((1, 0.0, -2.0, (1, 1.0, 0.5, 1.5)), 0.25)
+    logit = {-1.0: 0.5 - 2.0 + 0.25, 0.5: 0.5 + 0.5 + 0.25, 3.0: 0.5 + 1.5 + 0.25}
+    only_trees = Calibration(base=cal.base, trees=cal.trees)
+    for x, z in logit.items():
+        assert only_trees.posterior((1.0, x)) == pytest.approx(1 / (1 + math.exp(-z)))
+        # With the logistic model too (log odds 0 here), the two are averaged.
+        blended = TREE_SHARE * z
+        assert cal.posterior((1.0, x)) == pytest.approx(1 / (1 + math.exp(-blended)))
+    assert Calibration(weights=(0.0, 1.0)).posterior((1.0, 0.0)) == pytest.approx(0.5)
+
+
+def test_frus_counts_and_cable_triples_inform_the_context() -> None:
+    def make(**extra: object) -> Lexicon:
+        return Lexicon(
+            cable_unigrams={"THE": 50, "EMBASSY": 5, "REPORTS": 3, "OF": 40, "AXLE": 1},
+            cable_bigrams={"THE EMBASSY": 4, "EMBASSY REPORTS": 2},
+            english_unigrams={"THE": 1000, "OF": 800, "AXLE": 2, "EMBASSY": 1},
+            english_bigrams={"OF THE": 10},
+            english_left={"OF": 10},
+            **extra,  # type: ignore[arg-type]
+        )
+
+    plain = make()
+    wide = make(
+        frus_unigrams={"THE": 500, "EMBASSY": 50, "REPORTS": 20, "OF": 400},
+        frus_bigrams={"EMBASSY REPORTS": 15},
+        cable_trigrams={"THE EMBASSY REPORTS": 2},
+    )
+    assert plain.weights[1] == 0.0 and wide.weights[1] > 0.0
+    assert wide.pair_seen("EMBASSY", "REPORTS") and not wide.pair_seen("REPORTS", "EMBASSY")
+    assert wide.trigram_logp("THE", "EMBASSY", "REPORTS") > wide.bigram_logp("EMBASSY", "REPORTS")
+    assert wide.trigram_logp(None, "EMBASSY", "OF") == wide.bigram_logp("EMBASSY", "OF")
+    ceiling = wide.unigram_ceiling()
+    assert all(wide.unigram_logp(w) <= ceiling for w in ("THE", "OF", "EMBASSY", "AXLE"))
+    # A valid word barely seen in cable and FRUS-wide text is checked like an unknown one.
+    assert wide.is_rare("AXLE") and not wide.is_rare("EMBASSY") and not wide.is_rare("XYZZY")
+    assert not plain.is_rare("AXLE")  # without FRUS-wide counts rarity is not known
+    assert wide.seen("REPORTS") and not wide.seen("XYZZY")
 
 
 def test_candidate_index_is_cached_on_disk_and_rebuilt_when_unreadable(

@@ -12,6 +12,7 @@ indexed without their last (first) few letters, so the pair need not have been s
 from __future__ import annotations
 
 import gc
+import heapq
 import io
 import itertools
 import math
@@ -25,15 +26,14 @@ from pathlib import Path
 from pipeline.correction.channel import (
     DIGIT_TO_LETTER,
     SINGLE_CONFUSIONS,
-    block_edit,
-    channel_logp,
+    token_channel,
 )
 from pipeline.lexicon import DataOnlyUnpickler, Lexicon
 from pipeline.records import Source
 from pipeline.resources import cache_dir
 
 MIN_PAIR_COUNT = 2
-"""Word pairs need at least this many occurrences (cable or English bigrams) to be targets."""
+"""Word pairs need at least this many occurrences (cable, FRUS-wide, English) to be targets."""
 SPLIT_LOGP = math.log(0.02)
 """Channel log probability of one omitted space."""
 
@@ -91,8 +91,14 @@ class CandidateIndex:
         """k -> (length, first k letters) -> words of more than k + 1 letters."""
         self.long_tail: dict[int, dict[tuple[int, str], list[str]]] = {4: {}, 5: {}}
         """k -> (length, last k letters) -> words of more than k + 1 letters."""
+        self.priors: dict[str, float] = {}
+        """Word -> its unigram log probability (``Lexicon.unigram_logp``), set by
+        ``candidate_index`` for the weights in ``prior_weights``."""
+        self.prior_weights: tuple[float, ...] = ()
+        by_length: dict[int, list[str]] = {}
         for entry in entries:
             n = len(entry)
+            by_length.setdefault(n, []).append(entry)
             for k, table in self.long_head.items():
                 if n > k + 1:
                     table.setdefault((n, entry[:k]), []).append(entry)
@@ -108,6 +114,8 @@ class CandidateIndex:
             for d in range(0, min(max_cut, n - 1) + 1):
                 self.cut_end.setdefault((entry[: n - d], n), []).append(entry)
                 self.cut_start.setdefault((entry[d:], n), []).append(entry)
+        self.by_length = {n: "\n".join(sorted(words)) for n, words in by_length.items()}
+        """Length -> the words of that length, one newline-separated string (regex scans)."""
 
     def followers(self, word: str, length: int, lexicon: Lexicon, last: str = "") -> list[str]:
         """The most frequent words after ``word`` with ``length`` letters (seen bigrams).
@@ -119,10 +127,10 @@ class CandidateIndex:
         return self._followers.get((word, length, last), [])
 
     def next_words(self, word: str, lexicon: Lexicon) -> frozenset[str]:
-        """Words seen after ``word`` (cable or English bigrams)."""
+        """Words seen after ``word`` (cable, FRUS-wide or English bigrams)."""
         if self._next is None:
             table: dict[str, set[str]] = {}
-            for counts in (lexicon.cable_bigrams, lexicon.english_bigrams):
+            for counts in (lexicon.cable_bigrams, lexicon.frus_bigrams, lexicon.english_bigrams):
                 for pair in counts:
                     first, _, second = pair.partition(" ")
                     table.setdefault(first, set()).add(second)
@@ -168,7 +176,7 @@ def _follower_table(lexicon: Lexicon) -> dict[tuple[str, int, str], list[str]]:
             top.sort(reverse=True)
             del top[FOLLOWERS:]
 
-    for counts in (lexicon.cable_bigrams, lexicon.english_bigrams):
+    for counts in (lexicon.cable_bigrams, lexicon.frus_bigrams, lexicon.english_bigrams):
         for pair, count in counts.items():
             if count < MIN_FOLLOWER_COUNT:
                 continue
@@ -188,12 +196,13 @@ def pairs_across_space(
     last ``d1`` letters of W1, the space and the first ``d2`` letters of W2 with ``x``
     characters (length kept, ``x = d1 + 1 + d2``, or the space vanished, ``x = d1 + d2``),
     ``d1 + d2 + 1 <= max_block``. When many words fit both sides, only pairs seen in the
-    cable or English bigrams are kept. When one letter of W2 is left (``OF`` in
+    cable, FRUS-wide or English bigrams are kept. When one letter of W2 is left (``OF`` in
     ``MAJORITYKRF``) or none (the burst ran to the end of the token, ``NUMBERMTR`` =
     ``NUMBER OF``), W2 is one of the most frequent followers of W1 with the right length
     (and last letter).
     """
     known_pairs, english_pairs = lexicon.cable_bigrams, lexicon.english_bigrams
+    frus_pairs = lexicon.frus_bigrams
     found: set[str] = set()
     n = len(token)
     for k in range(1, n - 1):
@@ -231,7 +240,7 @@ def pairs_across_space(
                             continue
                         for tail in tails:
                             pair = f"{head} {tail}"
-                            if pair in known_pairs or pair in english_pairs:
+                            if pair in known_pairs or pair in frus_pairs or pair in english_pairs:
                                 found.add(pair)
     return found
 
@@ -249,7 +258,7 @@ def _entries(lexicon: Lexicon) -> Iterable[str]:
         yield word
 
 
-INDEX_CACHE_VERSION = 1
+INDEX_CACHE_VERSION = 4
 """Bump when ``CandidateIndex`` changes, so stale cached indexes are rebuilt."""
 
 
@@ -301,13 +310,19 @@ def candidate_index(lexicon: Lexicon) -> CandidateIndex:
         return index
     cached = _index_cache_file(lexicon)
     index = _load_cached_index(cached) if cached is not None and cached.is_file() else None
-    if index is None:
-        index = CandidateIndex(set(_entries(lexicon)))
+    if index is None or tuple(index.prior_weights) != tuple(lexicon.weights):
+        entries = set(_entries(lexicon))
+        index = CandidateIndex(entries)
         index.followers("", 1, lexicon)  # build the follower tables now, not mid-cable
         index.next_words("", lexicon)
+        index.priors = {word: lexicon.unigram_logp(word) for word in entries}
+        index.prior_weights = tuple(lexicon.weights)
         if cached is not None:
             _save_index(cached, index)
     lexicon.cache["candidates"] = index
+    # The lexicon and the index are millions of long-lived containers: kept out of the cyclic
+    # collector's passes, which would otherwise rescan them while candidates are scored.
+    gc.freeze()
     return index
 
 
@@ -358,18 +373,6 @@ def is_noisy(core: str) -> bool:
     )
 
 
-def _length_table(lexicon: Lexicon) -> dict[int, str]:
-    """Dictionary words by length, one newline-separated string each (for regex scans)."""
-    table = lexicon.cache.get("by_length")
-    if not isinstance(table, dict):
-        by_length: dict[int, set[str]] = {}
-        for word in _entries(lexicon):
-            by_length.setdefault(len(word), set()).add(word)
-        table = {n: "\n".join(sorted(words)) for n, words in by_length.items()}
-        lexicon.cache["by_length"] = table
-    return table
-
-
 def noise_variants(token: str, lexicon: Lexicon) -> list[Candidate]:
     """Words a noisy token may be: each run of k symbols stands for 0 to 2k letters.
 
@@ -386,7 +389,7 @@ def noise_variants(token: str, lexicon: Lexicon) -> list[Candidate]:
         + "$",
         re.MULTILINE,
     )
-    table = _length_table(lexicon)
+    table = candidate_index(lexicon).by_length
     found = []
     for length in range(letters, letters + 2 * sum(noise) + 1):
         words = table.get(length)
@@ -402,14 +405,20 @@ def noise_variants(token: str, lexicon: Lexicon) -> list[Candidate]:
     return found
 
 
-def generate(token: str, lexicon: Lexicon, max_block: int) -> list[Candidate]:
-    """Candidates for an unknown upper-case token, best channel x unigram prior first."""
-    best: dict[str, Candidate] = {}
+def generate(
+    token: str, lexicon: Lexicon, max_block: int, limit: int | None = None
+) -> list[Candidate]:
+    """Candidates for an unknown (or rarely seen) upper-case token, best channel x prior first.
+
+    With ``limit``, only the best ``limit`` of them (the prior of a candidate is computed only
+    while its channel can still bring it into the best ``limit``).
+    """
+    best: dict[str, tuple[float, Source]] = {}
 
     def add(candidate: Candidate) -> None:
         old = best.get(candidate.text)
-        if old is None or candidate.channel > old.channel:
-            best[candidate.text] = candidate
+        if old is None or candidate.channel > old[0]:
+            best[candidate.text] = (candidate.channel, candidate.source)
 
     for candidate in _confusion_variants(token, lexicon):
         add(candidate)
@@ -419,18 +428,60 @@ def generate(token: str, lexicon: Lexicon, max_block: int) -> list[Candidate]:
     if token.isalpha():
         index = candidate_index(lexicon)
         entries = index.near(token, max_block)
-        if len(token) >= 5:
+        if lexicon.is_rare(token):
+            # A rare word that may be a garble of another: only a common word (one word)
+            # is worth the change.
+            entries &= _common_words(lexicon)
+        elif len(token) >= 5:
             entries |= pairs_across_space(token, index, max_block, lexicon)
         for entry in entries:
-            edit = block_edit(token, entry, max_block)
-            if edit is None:
-                continue
-            logp, source = channel_logp(edit, len(token))
-            add(Candidate(entry, logp, source))
+            found = token_channel(token, entry, max_block)
+            if found is not None:
+                old = best.get(entry)
+                if old is None or found[0] > old[0]:
+                    best[entry] = found
         for candidate in _splits(token, lexicon):
             add(candidate)
-    return sorted(best.values(), key=lambda c: -(c.channel + _prior(c.text, lexicon)))
+    by_channel = sorted(best.items(), key=lambda item: -item[1][0])
+    if limit is None or len(by_channel) <= limit:
+        ranked = sorted(by_channel, key=lambda item: -(item[1][0] + _prior(item[0], lexicon)))
+        return [Candidate(text, logp, source) for text, (logp, source) in ranked]
+    ceiling = lexicon.cache.get("prior_ceiling")
+    if not isinstance(ceiling, float):
+        ceiling = lexicon.unigram_ceiling()
+        lexicon.cache["prior_ceiling"] = ceiling
+    kept: list[tuple[float, int]] = []  # min-heap of the best ``limit`` (score, -position)
+    for position, (text, (logp, _)) in enumerate(by_channel):
+        if len(kept) == limit and logp + ceiling < kept[0][0]:
+            break  # no later candidate (lower channel) can reach the best ``limit``
+        item = (logp + _prior(text, lexicon), -position)
+        if len(kept) < limit:
+            heapq.heappush(kept, item)
+        elif item > kept[0]:
+            heapq.heapreplace(kept, item)
+    chosen = (by_channel[-position] for _, position in sorted(kept, reverse=True))
+    return [Candidate(text, logp, source) for text, (logp, source) in chosen]
+
+
+COMMON_COUNT = 10
+"""Words counted this often in cable and FRUS-wide text are common: a rare word's targets."""
+
+
+def _common_words(lexicon: Lexicon) -> frozenset[str]:
+    words = lexicon.cache.get("common_words")
+    if not isinstance(words, frozenset):
+        counts: dict[str, int] = dict(lexicon.frus_unigrams)
+        for word, count in lexicon.cable_unigrams.items():
+            counts[word] = counts.get(word, 0) + count
+        words = frozenset(w for w, n in counts.items() if n >= COMMON_COUNT and lexicon.is_valid(w))
+        lexicon.cache["common_words"] = words
+    return words
 
 
 def _prior(text: str, lexicon: Lexicon) -> float:
-    return sum(lexicon.unigram_logp(word) for word in text.split(" "))
+    priors = candidate_index(lexicon).priors
+    total = 0.0
+    for word in text.split(" "):
+        value = priors.get(word)
+        total += lexicon.unigram_logp(word) if value is None else value
+    return total

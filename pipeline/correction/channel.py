@@ -9,6 +9,7 @@ an omitted space (split) or a plain one-character typo.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -31,8 +32,8 @@ for _a, _b, _w in (
     ("D", "O", 0.05),
     ("O", "D", 0.05),
     ("C", "G", 0.05),
-    ("G", "C", 0.05),
-    ("F", "E", 0.05),
+    ("G", "C", 0.2),
+    ("F", "E", 0.2),
     ("E", "F", 0.05),
     ("U", "V", 0.05),
     ("V", "U", 0.05),
@@ -49,14 +50,21 @@ MULTI_CONFUSIONS: dict[tuple[str, str], float] = {
 }
 """(garbled chars, intended chars) -> weight, for upper-cased text."""
 
+DROP_LOGP = math.log(0.02)
+"""One dropped character."""
 DROP_MORE_LOGP = math.log(0.6)
 """Each further dropped character (drops of 1-3 characters are about equally common)."""
 INSERT_LOGP = math.log(0.001)
 """Inserted characters with nothing replaced (bursts keep the length, so this is rare)."""
 INSERT_MORE_LOGP = math.log(0.1)
 """Each further inserted character."""
+BURST_LOGP = math.log(0.01)
+"""One substituted character (a burst of one)."""
 BURST_MORE_LOGP = math.log(0.15)
-"""Each further character of a burst beyond two (random letters: wider is rarer)."""
+"""Each further character of a burst (random letters: wider is rarer)."""
+
+LENGTH_CHANGE_LOGP = math.log(0.01)
+"""Each character a burst adds or removes (bursts keep the length; OCR merges do not)."""
 
 DIGIT_TO_LETTER = {"0": "O", "1": "IL", "5": "S", "8": "B", "2": "Z", "6": "G"}
 """Letters a digit may have been read for."""
@@ -120,6 +128,33 @@ def block_edit(garbled: str, target: str, max_block: int) -> Edit | None:
     return Edit(i, gm, tm)
 
 
+def token_channel(garbled: str, target: str, max_block: int) -> tuple[float, Source] | None:
+    """``channel_logp(block_edit(garbled, target, max_block), len(garbled))``, or None.
+
+    The candidate generator's fast path: no ``Edit`` is built and the middles' log
+    probabilities are cached.
+    """
+    n, m = len(garbled), len(target)
+    limit = n if n < m else m
+    i = _common_prefix(garbled, target, limit)
+    j = _common_suffix(garbled, target, limit - i)
+    width = n - j - i
+    if width > max_block or m - j - i > max_block + 1:
+        return None
+    tm = target[i : m - j]
+    spaces = tm.count(" ")
+    if (not width and not tm) or spaces > 1 or len(tm) - spaces > max_block:
+        return None
+    logp, source = _middle_logp(garbled[i : n - j], tm)
+    intact = n - width
+    if intact < 4 or intact * 2 <= n:
+        logp += _UNRECOGNIZABLE_LOGP
+    return logp, source
+
+
+_UNRECOGNIZABLE_LOGP = math.log(0.01)
+
+
 def channel_logp(edit: Edit, length: int) -> tuple[float, Source]:
     """Log P(garbled middle | intended middle) and the mechanism's source label.
 
@@ -129,20 +164,20 @@ def channel_logp(edit: Edit, length: int) -> tuple[float, Source]:
             its characters (or fewer than 4) untouched is penalized: the reading is no longer
             recognizable.
     """
-    logp, source = _block_logp(edit)
+    logp, source = _middle_logp(edit.garbled, edit.intended)
     intact = length - len(edit.garbled)
     if intact < 4 or intact * 2 <= length:
-        logp += math.log(0.01)
+        logp += _UNRECOGNIZABLE_LOGP
     return logp, source
 
 
-def _block_logp(edit: Edit) -> tuple[float, Source]:
-    gm, tm = edit.garbled, edit.intended
+@functools.lru_cache(maxsize=1 << 16)
+def _middle_logp(gm: str, tm: str) -> tuple[float, Source]:
     bare = tm.replace(" ", "")
     if " " in tm and gm == bare:
         return math.log(0.02), Source.SPLIT_MERGE
     if not gm:
-        return math.log(0.01) + (len(tm) - 1) * DROP_MORE_LOGP, Source.DICTIONARY
+        return DROP_LOGP + (len(tm) - 1) * DROP_MORE_LOGP, Source.DICTIONARY
     if not tm:
         return INSERT_LOGP + (len(gm) - 1) * INSERT_MORE_LOGP, Source.DICTIONARY
     if (gm, tm) in MULTI_CONFUSIONS:
@@ -158,9 +193,9 @@ def _block_logp(edit: Edit) -> tuple[float, Source]:
         return math.log(0.005), Source.DICTIONARY
     width = max(len(gm), len(tm))
     if width == 1:
-        return math.log(0.01), Source.DICTIONARY
-    logp = math.log(0.01) + (width - 1) * BURST_MORE_LOGP
+        return BURST_LOGP, Source.DICTIONARY
+    logp = BURST_LOGP + (width - 1) * BURST_MORE_LOGP
     kept = len(gm) == len(tm) or (len(tm) == len(gm) + 1 and " " in tm)
     if not kept:
-        logp += abs(len(gm) - len(bare)) * math.log(0.2)
+        logp += abs(len(gm) - len(bare)) * LENGTH_CHANGE_LOGP
     return logp, Source.BURST

@@ -1,11 +1,12 @@
-"""Features of a proposed change, for the logistic posterior fitted on the calibration split.
+"""Features of a proposed change, for the posterior fitted on the calibration split.
 
 The noisy-channel softmax ranks the candidates well but its probability is a poor estimate of
 being right: the channel and language model are approximations and their errors are not
-independent. A logistic model over a few features of the best change (its score margins over
-"keep" and over the runner-up, channel and context terms, how word-like the token is, the edit
-mechanism, symbols read for letters) turns the ranking into a calibrated posterior. The weights
-are fitted on injected garbles in the ``calib`` split (``scripts/evaluate_correction.py --fit``).
+independent. Boosted trees (or, without them, a logistic model) over a few features of the
+best change (its score margins over "keep" and over the runner-up, channel and context terms,
+how word-like the token and the candidate are, the edit mechanism, seen word pairs, symbols
+read for letters) turn the ranking into a calibrated posterior. They are fitted on injected
+garbles in the ``calib`` split (``scripts/evaluate_correction.py --fit``).
 """
 
 from __future__ import annotations
@@ -41,8 +42,16 @@ FEATURE_NAMES = (
     "garbled_width",
     "intended_width",
     "edit_at_end",
+    "context_margin",
+    "channel_margin",
+    "pair_seen",
+    "in_document",
+    "rivals",
+    "token_valid",
+    "spelling_gap",
     "noise_symbols",
 )
+"""``noise_symbols`` stays last: the fit adjusts its weight apart (``evaluate_correction.py``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +75,20 @@ class ChangeEvidence:
     confidence: float | None
     probability: float
     """Softmax probability of the candidate among keep and all candidates."""
+    next_context: float | None = None
+    """Context log probability of the runner-up change."""
+    next_channel: float | None = None
+    """Channel log probability of the runner-up change."""
+    pair_seen: int = 0
+    """Neighbours (left, right) that form a counted word pair with the candidate."""
+    in_document: bool = False
+    """The candidate occurs elsewhere in the same cable."""
+    rivals: int = 0
+    """Other changes scoring within 2 nats of the best."""
+    token_valid: bool = False
+    """The token is itself a (rarely seen) dictionary word."""
+    candidate_spelling: float | None = None
+    """Character-model log probability of the candidate's letters (spaces dropped)."""
 
 
 def _clip(value: float, low: float, high: float) -> float:
@@ -107,5 +130,14 @@ def change_features(e: ChangeEvidence) -> tuple[float, ...]:
         float(min(garbled_width, 6)),
         float(min(intended_width, 6)),
         float(at_end),
+        0.0 if e.next_context is None else _clip(e.context - e.next_context, -10.0, 10.0) / 5.0,
+        0.0 if e.next_channel is None else _clip(e.channel - e.next_channel, -10.0, 10.0) / 5.0,
+        float(e.pair_seen),
+        float(e.in_document),
+        math.log(1 + e.rivals),
+        float(e.token_valid),
+        0.0
+        if e.candidate_spelling is None
+        else _clip((e.candidate_spelling - e.token_spelling) / (n + 1), -3.0, 3.0),
         float(min(sum(not (c.isalnum() or c == " ") for c in e.token), 4)),
     )

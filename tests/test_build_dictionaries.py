@@ -1,0 +1,46 @@
+"""scripts/build_dictionaries.py: FRUS-wide counts without the held-out telegrams, triples."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "build_dictionaries", ROOT / "scripts/build_dictionaries.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("build_dictionaries", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_frus_counts_subtract_held_out_telegrams(tmp_path: Path) -> None:
+    build = _script()
+    cables = tmp_path / "cables"
+    cables.mkdir()
+    (cables / "wordfreq_frus_all.tsv").write_text(
+        "token\tcount\tdoc_freq\nTHE\t10\t3\nEMBASSY\t4\t2\nSECRETLY\t1\t1\n", encoding="utf-8"
+    )
+    (cables / "bigrams_frus_all.tsv").write_text(
+        "token1\ttoken2\tcount\nTHE\tEMBASSY\t4\nEMBASSY\tSAID\t3\n", encoding="utf-8"
+    )
+    unigrams, bigrams = build._frus_counts(tmp_path, ["THE EMBASSY SECRETLY", "PAGE 2 THE"])
+    # Held out: THE, EMBASSY, SECRETLY (the page line is skipped, as in the lists).
+    assert unigrams == {"THE": 9, "EMBASSY": 3}
+    # THE EMBASSY keeps 3 (still at the list's threshold); EMBASSY SAID is untouched.
+    assert bigrams == {"THE EMBASSY": 3, "EMBASSY SAID": 3}
+    _, bigrams = build._frus_counts(tmp_path, ["THE EMBASSY", "THE EMBASSY"])
+    assert bigrams == {"EMBASSY SAID": 3}  # 4 - 2 falls below the threshold: dropped
+
+
+def test_triples_are_counted_within_lines_and_kept_from_two() -> None:
+    build = _script()
+    triples = build._trigrams(["A B C\nB C D\nA B C D", "X Y\nZ"])
+    assert triples == {"A B C": 2, "B C D": 2}
