@@ -281,18 +281,25 @@ def words_from_tesseract_data(
 
 
 _ALNUM = re.compile(r"[^\W_]")
+_DASHES = re.compile("-+")
 
 
 def drop_noise(words: Sequence[OcrWord], below: float, line_chars: int) -> tuple[OcrWord, ...]:
     """Drop what Tesseract read into specks, stamps and pen strokes.
 
-    A word without any letter or digit whose confidence is under ``below`` goes, then a
-    line with at most ``line_chars`` letters and digits whose mean word confidence is
-    under ``below``. Lines are numbered again from 0 without gaps. ``below`` 0 keeps all.
+    A word without any letter or digit whose confidence is under ``below`` goes, except a
+    run of hyphens (``--``, the typewriter's dash, whose confidence Tesseract underrates; a
+    stroke read as one is judged by its shape in the structure stage), then a line with
+    at most ``line_chars`` letters and digits whose mean word confidence is under
+    ``below``. Lines are numbered again from 0 without gaps. ``below`` 0 keeps all.
     """
     if below <= 0:
         return tuple(words)
-    kept = [w for w in words if _ALNUM.search(w.text) or (w.confidence or 0.0) >= below]
+    kept = [
+        w
+        for w in words
+        if _ALNUM.search(w.text) or _DASHES.fullmatch(w.text) or (w.confidence or 0.0) >= below
+    ]
     lines: dict[int, list[OcrWord]] = {}
     for word in kept:
         lines.setdefault(word.line, []).append(word)

@@ -103,6 +103,7 @@ def test_drop_noise_removes_low_confidence_symbols_and_specks() -> None:
         _word("Dear", 0.95, 0),
         _word("—", 0.40, 0),  # a low-confidence symbol inside a text line
         _word("Sir:", 0.93, 0),
+        _word("--", 0.47, 0),  # the typewriter's dash stays
         _word("=", 0.96, 1),  # a confident symbol stays
         _word("ee", 0.30, 2),  # a speck line: few letters, low confidence
         _word("aL", 0.20, 2),
@@ -113,6 +114,7 @@ def test_drop_noise_removes_low_confidence_symbols_and_specks() -> None:
     assert [(w.text, w.line) for w in kept] == [
         ("Dear", 0),
         ("Sir:", 0),
+        ("--", 0),
         ("=", 1),
         ("etc.", 2),
         ("Yours", 3),

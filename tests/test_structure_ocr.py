@@ -400,3 +400,13 @@ def test_indented_cable_line_below_a_box_stays_body() -> None:
     zones = {w.ocr_text: w.zone for w in transcript.words if w.page is not None}
     assert zones["Reviewed"] is Zone.REVIEW_BOX
     assert zones["GENEVA"] is Zone.BODY
+
+
+def test_short_heading_with_one_misread_letter_stays_body() -> None:
+    heading = "yROFLEMS: ALLIANCE MANAGEMENT"
+    rows = replaced(PAGE_07, "CONCENTRATION ON CIVILIAN PRODUCTION.", heading)
+    transcript = build_transcript(sample(rows))
+    assert heading in body_text(transcript)
+    rows = replaced(PAGE_07, "CONCENTRATION ON CIVILIAN PRODUCTION.", "Done 3/4 EMB")
+    transcript = build_transcript(sample(rows))
+    assert "Done" not in body_text(transcript)  # handwriting: no two capital words

@@ -529,7 +529,7 @@ def classify(lines: list[Line], cable: bool) -> list[HeaderCopy]:
                 in_review, box_inset = True, line.inset
             else:
                 line.kind, line.zone = "stray", Zone.STRAY
-        elif cable and is_mixed_case(clean) and len(clean.split()) <= 3:
+        elif cable and is_mixed_case(clean) and len(clean.split()) <= 3 and not _typed_caps(line):
             line.kind, line.zone = "stray", Zone.STRAY
     _foot_boxes(lines)
     _grow_boxes(lines)
@@ -655,6 +655,22 @@ def _mark_words(lines: list[Line]) -> None:
             if is_stray_token(word.text) or _noise(line, position):
                 line.set_word_zone(position, Zone.STRAY)
         _mark_inline_classification(lines, i)
+
+
+def _typed_caps(line: Line) -> bool:
+    """Two or more words of 3+ capitals read surely: cable text, whatever else is garbled.
+
+    A short line with one misread lower-case letter (``yROFLEMS: ALLIANCE MANAGEMENT``)
+    stays body; handwriting and stamp marks are rarely read as two confident capital words.
+    """
+    surely = [
+        w
+        for w in line.words
+        if (w.confidence is None or w.confidence >= 0.8)
+        and sum(c.isupper() for c in w.text) >= 3
+        and not any(c.islower() for c in w.text)
+    ]
+    return len(surely) >= 2
 
 
 def _noise(line: Line, position: int) -> bool:
