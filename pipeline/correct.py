@@ -74,16 +74,12 @@ def _split_affixes(token: str) -> tuple[str, str, str]:
 
 
 def _is_all_caps(texts: list[str]) -> tuple[bool, float]:
-    upper = lower = 0
-    for text in texts:
-        for char in text:
-            # Digits count as capitals: a digit read for a letter (C0NSULTATIONS) is one.
-            if char.isalpha() or char.isdigit():
-                if char.islower():
-                    lower += 1
-                else:
-                    upper += 1
-    total = upper + lower
+    text = "".join(texts)
+    letters = "".join(filter(str.isalpha, text))
+    lower = sum(map(str.islower, letters))
+    # Digits count as capitals: a digit read for a letter (C0NSULTATIONS) is one.
+    total = len(letters) + sum(map(str.isdigit, text))
+    upper = total - lower
     share = upper / total if total else 1.0
     return total > 0 and share >= 0.85, share
 

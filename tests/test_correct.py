@@ -379,6 +379,43 @@ def test_token_channel_matches_block_edit_and_channel() -> None:
         assert token_channel(garbled, target, 4) == want
 
 
+def test_token_channels_match_token_channel() -> None:
+    import random
+
+    from pipeline.correction.channel import token_channel, token_channels
+
+    rng = random.Random(5)
+    words = ["GOVERNMENT", "THAT", "NUMBER OF", "EMBASSY", "RN", "M", "C0NSUL", "OF", "AB"]
+    for _ in range(300):
+        garbled = "".join(
+            c if rng.random() > 0.3 else rng.choice("ABEOXZ01") for c in rng.choice(words)
+        ).replace(" ", "")
+        targets = rng.sample(words, 5)
+        want = [(t, *found) for t in targets if (found := token_channel(garbled, t, 4)) is not None]
+        assert list(token_channels(garbled, targets, 4)) == want
+
+
+def test_pairs_across_space_finds_seen_pairs(lexicon: Lexicon) -> None:
+    """Seen pairs are found whether many heads or many tails fit the burst."""
+    from pipeline.correction.candidates import candidate_index, pairs_across_space
+
+    index = candidate_index(lexicon)
+    before, after = index.previous_table(lexicon), index.next_table(lexicon)
+    assert sum(map(len, before.values())) == sum(map(len, after.values()))
+    assert "OF" in before["THE"] and "THE" in after["OF"]
+    for token, pair in (
+        ("OFXHE", "OF THE"),
+        ("INXHE", "IN THE"),
+        ("ONQTHE", "ON THE"),
+        ("SAIDXTHAT", "SAID THAT"),
+        ("NUMBERMTR", "NUMBER OF"),
+    ):
+        found = pairs_across_space(token, index, 4, lexicon)
+        assert pair in found
+        for head, tail in (p.split(" ") for p in found):
+            assert len(head) + len(tail) >= len(token) - 4
+
+
 def test_generate_with_limit_keeps_the_best_candidates(lexicon: Lexicon) -> None:
     from pipeline.correction.candidates import generate
 

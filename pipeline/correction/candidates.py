@@ -26,7 +26,7 @@ from pathlib import Path
 from pipeline.correction.channel import (
     DIGIT_TO_LETTER,
     SINGLE_CONFUSIONS,
-    token_channel,
+    token_channels,
 )
 from pipeline.lexicon import DataOnlyUnpickler, Lexicon
 from pipeline.records import Source
@@ -87,6 +87,7 @@ class CandidateIndex:
         """(word without its first d letters, word length) -> words, d = 0..max_cut."""
         self._followers: dict[tuple[str, int, str], list[str]] | None = None
         self._next: dict[str, frozenset[str]] | None = None
+        self._previous: dict[str, frozenset[str]] | None = None
         self.long_head: dict[int, dict[tuple[int, str], list[str]]] = {4: {}, 5: {}}
         """k -> (length, first k letters) -> words of more than k + 1 letters."""
         self.long_tail: dict[int, dict[tuple[int, str], list[str]]] = {4: {}, 5: {}}
@@ -122,20 +123,42 @@ class CandidateIndex:
 
         With ``last``, only followers ending in that letter.
         """
+        return self.follower_table(lexicon).get((word, length, last), [])
+
+    def follower_table(self, lexicon: Lexicon) -> dict[tuple[str, int, str], list[str]]:
+        """(word, length, last letter or "") -> its most frequent followers (``followers``)."""
         if self._followers is None:
             self._followers = _follower_table(lexicon)
-        return self._followers.get((word, length, last), [])
+        return self._followers
 
     def next_words(self, word: str, lexicon: Lexicon) -> frozenset[str]:
         """Words seen after ``word`` (cable, FRUS-wide or English bigrams)."""
+        return self.next_table(lexicon).get(word, frozenset())
+
+    def next_table(self, lexicon: Lexicon) -> dict[str, frozenset[str]]:
+        """Word -> the words seen after it (``next_words``)."""
         if self._next is None:
-            table: dict[str, set[str]] = {}
-            for counts in (lexicon.cable_bigrams, lexicon.frus_bigrams, lexicon.english_bigrams):
-                for pair in counts:
-                    first, _, second = pair.partition(" ")
-                    table.setdefault(first, set()).add(second)
-            self._next = {w: frozenset(after) for w, after in table.items()}
-        return self._next.get(word, frozenset())
+            self._build_pair_tables(lexicon)
+        assert self._next is not None
+        return self._next
+
+    def previous_table(self, lexicon: Lexicon) -> dict[str, frozenset[str]]:
+        """Word -> the words seen before it (cable, FRUS-wide or English bigrams)."""
+        if self._previous is None:
+            self._build_pair_tables(lexicon)
+        assert self._previous is not None
+        return self._previous
+
+    def _build_pair_tables(self, lexicon: Lexicon) -> None:
+        after: dict[str, set[str]] = {}
+        before: dict[str, set[str]] = {}
+        for counts in (lexicon.cable_bigrams, lexicon.frus_bigrams, lexicon.english_bigrams):
+            for pair in counts:
+                first, _, second = pair.partition(" ")
+                after.setdefault(first, set()).add(second)
+                before.setdefault(second, set()).add(first)
+        self._next = {w: frozenset(words) for w, words in after.items()}
+        self._previous = {w: frozenset(words) for w, words in before.items()}
 
     def near(self, token: str, max_block: int) -> set[str]:
         """Words that may be one block of ``max_block`` characters away (unverified)."""
@@ -196,27 +219,37 @@ def pairs_across_space(
     last ``d1`` letters of W1, the space and the first ``d2`` letters of W2 with ``x``
     characters (length kept, ``x = d1 + 1 + d2``, or the space vanished, ``x = d1 + d2``),
     ``d1 + d2 + 1 <= max_block``. When many words fit both sides, only pairs seen in the
-    cable, FRUS-wide or English bigrams are kept. When one letter of W2 is left (``OF`` in
+    cable, FRUS-wide or English bigrams are kept (looked up from whichever side has fewer
+    words). When one letter of W2 is left (``OF`` in
     ``MAJORITYKRF``) or none (the burst ran to the end of the token, ``NUMBERMTR`` =
     ``NUMBER OF``), W2 is one of the most frequent followers of W1 with the right length
     (and last letter).
     """
     known_pairs, english_pairs = lexicon.cable_bigrams, lexicon.english_bigrams
     frus_pairs = lexicon.frus_bigrams
+    followers = index.follower_table(lexicon).get
+    next_words = index.next_table(lexicon).get
+    previous_words = index.previous_table(lexicon).get
+    cut_end, cut_start = index.cut_end.get, index.cut_start.get
+    none: list[str] = []
+    nothing: frozenset[str] = frozenset()
     found: set[str] = set()
+    add = found.add
     n = len(token)
     for k in range(1, n - 1):
+        start = token[:k]
         for d1 in range(0, max_block):
-            heads = index.cut_end.get((token[:k], k + d1))
+            heads = cut_end((start, k + d1))
             if not heads:
                 continue
+            head_set: frozenset[str] | None = None
             if n - k <= max_block:
                 for d2 in (n - k - d1 - 1, n - k - d1):
                     if d2 < 1 or d2 > 3 or d1 + 1 + d2 > max_block + 1:
                         continue
                     for head in heads:
-                        for tail in index.followers(head, d2, lexicon):
-                            found.add(f"{head} {tail}")
+                        for tail in followers((head, d2, ""), none):
+                            add(f"{head} {tail}")
             for d2 in range(0, max_block - d1):
                 for x in (d1 + 1 + d2, d1 + d2):
                     rest = token[k + x :]
@@ -224,24 +257,33 @@ def pairs_across_space(
                         continue
                     if len(rest) == 1:
                         for head in heads:
-                            for tail in index.followers(head, d2 + 1, lexicon, rest):
-                                found.add(f"{head} {tail}")
+                            for tail in followers((head, d2 + 1, rest), none):
+                                add(f"{head} {tail}")
                         continue
-                    tails = index.cut_start.get((rest, len(rest) + d2))
+                    tails = cut_start((rest, len(rest) + d2))
                     if not tails:
                         continue
                     if len(heads) * len(tails) <= SMALL_PRODUCT:
-                        found.update(f"{head} {tail}" for head in heads for tail in tails)
+                        found.update([f"{head} {tail}" for head in heads for tail in tails])
+                        continue
+                    if len(tails) < len(heads):
+                        if head_set is None:
+                            head_set = frozenset(heads)
+                        for tail in tails:
+                            before = previous_words(tail, nothing)
+                            if before:
+                                found.update([f"{h} {tail}" for h in head_set.intersection(before)])
                         continue
                     for head in heads:
-                        after = index.next_words(head, lexicon)
+                        after = next_words(head, nothing)
                         if len(after) < len(tails):
-                            found.update(f"{head} {t}" for t in after.intersection(tails))
+                            if after:
+                                found.update([f"{head} {t}" for t in after.intersection(tails)])
                             continue
                         for tail in tails:
                             pair = f"{head} {tail}"
                             if pair in known_pairs or pair in frus_pairs or pair in english_pairs:
-                                found.add(pair)
+                                add(pair)
     return found
 
 
@@ -258,7 +300,7 @@ def _entries(lexicon: Lexicon) -> Iterable[str]:
         yield word
 
 
-INDEX_CACHE_VERSION = 4
+INDEX_CACHE_VERSION = 5
 """Bump when ``CandidateIndex`` changes, so stale cached indexes are rebuilt."""
 
 
@@ -434,17 +476,18 @@ def generate(
             entries &= _common_words(lexicon)
         elif len(token) >= 5:
             entries |= pairs_across_space(token, index, max_block, lexicon)
-        for entry in entries:
-            found = token_channel(token, entry, max_block)
-            if found is not None:
-                old = best.get(entry)
-                if old is None or found[0] > old[0]:
-                    best[entry] = found
+        for entry, logp, source in token_channels(token, entries, max_block):
+            old = best.get(entry)
+            if old is None or logp > old[0]:
+                best[entry] = (logp, source)
         for candidate in _splits(token, lexicon):
             add(candidate)
     by_channel = sorted(best.items(), key=lambda item: -item[1][0])
+    priors = candidate_index(lexicon).priors
     if limit is None or len(by_channel) <= limit:
-        ranked = sorted(by_channel, key=lambda item: -(item[1][0] + _prior(item[0], lexicon)))
+        ranked = sorted(
+            by_channel, key=lambda item: -(item[1][0] + _prior(item[0], lexicon, priors))
+        )
         return [Candidate(text, logp, source) for text, (logp, source) in ranked]
     ceiling = lexicon.cache.get("prior_ceiling")
     if not isinstance(ceiling, float):
@@ -454,7 +497,7 @@ def generate(
     for position, (text, (logp, _)) in enumerate(by_channel):
         if len(kept) == limit and logp + ceiling < kept[0][0]:
             break  # no later candidate (lower channel) can reach the best ``limit``
-        item = (logp + _prior(text, lexicon), -position)
+        item = (logp + _prior(text, lexicon, priors), -position)
         if len(kept) < limit:
             heapq.heappush(kept, item)
         elif item > kept[0]:
@@ -478,8 +521,9 @@ def _common_words(lexicon: Lexicon) -> frozenset[str]:
     return words
 
 
-def _prior(text: str, lexicon: Lexicon) -> float:
-    priors = candidate_index(lexicon).priors
+def _prior(text: str, lexicon: Lexicon, priors: dict[str, float] | None = None) -> float:
+    if priors is None:
+        priors = candidate_index(lexicon).priors
     total = 0.0
     for word in text.split(" "):
         value = priors.get(word)

@@ -9,8 +9,8 @@ an omitted space (split) or a plain one-character typo.
 
 from __future__ import annotations
 
-import functools
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pipeline.records import Source
@@ -155,6 +155,51 @@ def token_channel(garbled: str, target: str, max_block: int) -> tuple[float, Sou
 _UNRECOGNIZABLE_LOGP = math.log(0.01)
 
 
+def token_channels(
+    garbled: str, targets: Iterable[str], max_block: int
+) -> Iterator[tuple[str, float, Source]]:
+    """``(target, *token_channel(garbled, target, max_block))`` for each target it reaches.
+
+    The batch form of ``token_channel``: the garbled token's prefixes and suffixes are cut
+    once, each target is only compared against them.
+    """
+    n = len(garbled)
+    prefixes = [garbled[:k] for k in range(n + 1)]
+    suffixes = [garbled[n - k :] for k in range(n + 1)]
+    middle = _middle_logp
+    for target in targets:
+        m = len(target)
+        limit = n if n < m else m
+        low, high = 0, limit
+        while low < high:
+            mid = (low + high + 1) // 2
+            if target.startswith(prefixes[mid]):
+                low = mid
+            else:
+                high = mid - 1
+        i = low
+        low, high = 0, limit - i
+        while low < high:
+            mid = (low + high + 1) // 2
+            if target.endswith(suffixes[mid]):
+                low = mid
+            else:
+                high = mid - 1
+        j = low
+        width = n - j - i
+        if width > max_block or m - j - i > max_block + 1:
+            continue
+        tm = target[i : m - j]
+        spaces = tm.count(" ")
+        if (not width and not tm) or spaces > 1 or len(tm) - spaces > max_block:
+            continue
+        logp, source = middle(garbled[i : n - j], tm)
+        intact = n - width
+        if intact < 4 or intact * 2 <= n:
+            logp += _UNRECOGNIZABLE_LOGP
+        yield target, logp, source
+
+
 def channel_logp(edit: Edit, length: int) -> tuple[float, Source]:
     """Log P(garbled middle | intended middle) and the mechanism's source label.
 
@@ -171,31 +216,36 @@ def channel_logp(edit: Edit, length: int) -> tuple[float, Source]:
     return logp, source
 
 
-@functools.lru_cache(maxsize=1 << 16)
+_SPLIT_MIDDLE = (math.log(0.02), Source.SPLIT_MERGE)
+_SWAP_LOGP = math.log(0.005)
+_MULTI_WIDTH = max(len(part) for pair in MULTI_CONFUSIONS for part in pair)
+
+
 def _middle_logp(gm: str, tm: str) -> tuple[float, Source]:
-    bare = tm.replace(" ", "")
-    if " " in tm and gm == bare:
-        return math.log(0.02), Source.SPLIT_MERGE
-    if not gm:
-        return DROP_LOGP + (len(tm) - 1) * DROP_MORE_LOGP, Source.DICTIONARY
-    if not tm:
-        return INSERT_LOGP + (len(gm) - 1) * INSERT_MORE_LOGP, Source.DICTIONARY
-    if (gm, tm) in MULTI_CONFUSIONS:
+    lg, lt = len(gm), len(tm)
+    spaced = " " in tm
+    bare = tm.replace(" ", "") if spaced else tm
+    if spaced and gm == bare:
+        return _SPLIT_MIDDLE
+    if not lg:
+        return DROP_LOGP + (lt - 1) * DROP_MORE_LOGP, Source.DICTIONARY
+    if not lt:
+        return INSERT_LOGP + (lg - 1) * INSERT_MORE_LOGP, Source.DICTIONARY
+    if lg <= _MULTI_WIDTH and lt <= _MULTI_WIDTH and (gm, tm) in MULTI_CONFUSIONS:
         return math.log(MULTI_CONFUSIONS[(gm, tm)]), Source.CONFUSION
     if (
-        len(gm) == len(tm)
+        lg == lt
         and (gm[0], tm[0]) in SINGLE_CONFUSIONS
         and all((a, b) in SINGLE_CONFUSIONS for a, b in zip(gm, tm, strict=True))
     ):
         logp = sum(math.log(SINGLE_CONFUSIONS[(a, b)]) for a, b in zip(gm, tm, strict=True))
         return logp, Source.CONFUSION
-    if len(gm) == 2 and gm == tm[::-1]:
-        return math.log(0.005), Source.DICTIONARY
-    width = max(len(gm), len(tm))
+    if lg == 2 and gm == tm[::-1]:
+        return _SWAP_LOGP, Source.DICTIONARY
+    width = lg if lg > lt else lt
     if width == 1:
         return BURST_LOGP, Source.DICTIONARY
     logp = BURST_LOGP + (width - 1) * BURST_MORE_LOGP
-    kept = len(gm) == len(tm) or (len(tm) == len(gm) + 1 and " " in tm)
-    if not kept:
-        logp += abs(len(gm) - len(bare)) * LENGTH_CHANGE_LOGP
+    if not (lg == lt or (lt == lg + 1 and spaced)):
+        logp += abs(lg - len(bare)) * LENGTH_CHANGE_LOGP
     return logp, Source.BURST
