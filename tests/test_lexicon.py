@@ -245,3 +245,18 @@ def test_candidate_index_is_cached_on_disk_and_rebuilt_when_unreadable(
     files[0].write_bytes(b"not a pickle")
     rebuilt = candidate_index(load_lexicon(CorrectionConfig()))
     assert vars(rebuilt) == vars(built)
+
+
+def test_only_the_newest_cached_indexes_are_kept(tmp_path: Path) -> None:
+    import os
+
+    from pipeline.correction.candidates import prune_index_cache
+
+    for number in range(5):
+        path = tmp_path / f"candidate-index-v5-{number:032x}.pickle"
+        path.write_bytes(b"x")
+        os.utime(path, ns=(number * 10**9, number * 10**9))
+    (tmp_path / "other.txt").write_text("kept", encoding="utf-8")
+    prune_index_cache(tmp_path, keep=3)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [f"candidate-index-v5-{n:032x}.pickle" for n in (2, 3, 4)] + ["other.txt"]

@@ -11,6 +11,7 @@ indexed without their last (first) few letters, so the pair need not have been s
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import heapq
 import io
@@ -339,6 +340,22 @@ def _save_index(path: Path, index: CandidateIndex) -> None:
         tmp.replace(path)
     except OSError:
         return
+    prune_index_cache(path.parent)
+
+
+KEPT_INDEXES = 3
+"""Cached indexes kept (~30 MB each): the dictionaries change with every taught word."""
+
+
+def prune_index_cache(folder: Path, keep: int = KEPT_INDEXES) -> None:
+    """Delete all but the ``keep`` most recently written cached indexes in ``folder``."""
+    try:
+        found = [(p.stat().st_mtime_ns, p) for p in folder.glob("candidate-index-v*.pickle")]
+    except OSError:
+        return
+    for _, stale in sorted(found, reverse=True)[keep:]:
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
 
 def candidate_index(lexicon: Lexicon) -> CandidateIndex:
