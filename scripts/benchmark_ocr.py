@@ -420,7 +420,9 @@ def print_report(title: str, report: dict[str, Any], baseline: str, focus: str) 
         f"{'cpu s':>6} {'RSS MB':>7}"
     )
     for name, s in systems.items():
-        rss = s["peak_worker_rss_mb"] + s["peak_tesseract_rss_mb"]
+        # The two never peak together: a child's peak includes the pages it shared with
+        # the worker between fork and exec, so their sum would count the worker twice.
+        rss = max(s["peak_worker_rss_mb"], s["peak_tesseract_rss_mb"])
         body = "-" if s["body_cer"] is None else f"{s['body_cer']:.4f}"
         print(
             f"{name:<40} {s['total']['cer']:7.4f} {s['total']['wer']:7.4f} "
