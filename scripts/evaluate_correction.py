@@ -370,6 +370,8 @@ def fit(lexicon: Lexicon, config: CorrectionConfig, shared: Path, rate: float) -
     """
     texts = heldout_texts(shared, "calib")
     lexicon.calibration = Calibration()
+    # Tokens left untouched under an earlier calibration would skip their decision here.
+    lexicon.cache.pop(f"untouched:{hash(config)}", None)
     _, decisions = injected(lexicon, config, texts, rate, seed=FIT_SEEDS[0])
     platt = fit_platt([p for p, _ in decisions], [r for _, r in decisions])
     # Bias -30: features are logged but nothing is changed while collecting them.
