@@ -61,6 +61,20 @@ def _lang_package(lang: str) -> str:
     return f"apt-get install tesseract-ocr-{lang.lower().replace('_', '-')}"
 
 
+@functools.lru_cache(maxsize=8)
+def _list_langs(binary: str, tessdata_dir: str | None) -> str:
+    """Output (stdout and stderr) of ``tesseract [--tessdata-dir DIR] --list-langs``.
+
+    Raises:
+        OSError, subprocess.TimeoutExpired: the program cannot be run.
+    """
+    command = [binary, "--list-langs"]
+    if tessdata_dir:
+        command[1:1] = ["--tessdata-dir", tessdata_dir]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    return result.stdout + "\n" + result.stderr
+
+
 def installed_languages(tessdata_dir: str | None = None) -> list[str]:
     """Languages Tesseract can use (``tesseract --list-langs``).
 
@@ -70,16 +84,13 @@ def installed_languages(tessdata_dir: str | None = None) -> list[str]:
     binary = shutil.which(pytesseract.pytesseract.tesseract_cmd)
     if binary is None:
         raise MissingDependencyError(f"tesseract: program not found; install it ({_INSTALL})")
-    command = [binary, "--list-langs"]
-    if tessdata_dir:
-        command[1:1] = ["--tessdata-dir", tessdata_dir]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+        listing = _list_langs(binary, tessdata_dir)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise MissingDependencyError(
             f"tesseract: cannot run {binary} ({exc}); reinstall it ({_INSTALL})"
         ) from exc
-    lines = (result.stdout + "\n" + result.stderr).splitlines()
+    lines = listing.splitlines()
     return [line.strip() for line in lines if line.strip() and " " not in line.strip()]
 
 
@@ -134,18 +145,11 @@ def tessdata_path(tessdata_dir: str | None = None) -> str | None:
         binary = shutil.which(pytesseract.pytesseract.tesseract_cmd)
         if binary is not None:
             try:
-                result = subprocess.run(
-                    [binary, "--list-langs"],
-                    capture_output=True,
-                    text=True,
-                    timeout=30,
-                    check=False,
-                )
-                found = _parse_tessdata(result.stdout + "\n" + result.stderr)
-                if found:
-                    candidates.append(found)
+                found = _parse_tessdata(_list_langs(binary, None))
             except (OSError, subprocess.TimeoutExpired):
-                pass
+                found = None
+            if found:
+                candidates.append(found)
         candidates += _KNOWN_TESSDATA
     for folder in candidates:
         if Path(folder).is_dir():
@@ -303,14 +307,13 @@ def drop_noise(words: Sequence[OcrWord], below: float, line_chars: int) -> tuple
     lines: dict[int, list[OcrWord]] = {}
     for word in kept:
         lines.setdefault(word.line, []).append(word)
-    noise = set()
-    for number, line in lines.items():
+    numbers: dict[int, int] = {}  # old line number -> new one, for the lines that stay
+    for number, line in sorted(lines.items()):
         chars = sum(len(_ALNUM.findall(w.text)) for w in line)
         mean = sum(w.confidence or 0.0 for w in line) / len(line)
-        if chars <= line_chars and mean < below:
-            noise.add(number)
-    numbers = {n: i for i, n in enumerate(n for n in sorted(lines) if n not in noise)}
-    return tuple(dataclasses.replace(w, line=numbers[w.line]) for w in kept if w.line not in noise)
+        if chars > line_chars or mean >= below:
+            numbers[number] = len(numbers)
+    return tuple(dataclasses.replace(w, line=numbers[w.line]) for w in kept if w.line in numbers)
 
 
 def data_from_word_rows(rows: Iterable[WordRow]) -> dict[str, list[Any]]:
@@ -343,6 +346,13 @@ def data_from_word_rows(rows: Iterable[WordRow]) -> dict[str, list[Any]]:
     return data
 
 
+def _rgb(image: np.ndarray) -> np.ndarray:
+    """A BGR page as contiguous RGB (alpha dropped); a grayscale page as it is."""
+    if image.ndim == 3 and image.shape[2] >= 3:
+        return np.ascontiguousarray(image[:, :, 2::-1])
+    return np.ascontiguousarray(image)
+
+
 def _as_tesseract_image(image: np.ndarray) -> Image.Image:
     """The page as a Pillow image that pytesseract hands over as an uncompressed TIFF.
 
@@ -352,9 +362,7 @@ def _as_tesseract_image(image: np.ndarray) -> Image.Image:
     otherwise estimates it, as for an untagged scan (a BMP would claim 96 dpi). BGR pages
     are turned to RGB.
     """
-    if image.ndim == 3 and image.shape[2] >= 3:
-        image = np.ascontiguousarray(image[:, :, 2::-1])
-    picture = Image.fromarray(image)
+    picture = Image.fromarray(_rgb(image))
     picture.format = "TIFF"
     return picture
 
@@ -512,10 +520,7 @@ def _recognize_tesserocr(
     variables["user_defined_dpi"] = str(dpi) if dpi > 0 else "0"
     engine.configure(variables)
     api.SetPageSegMode(config.psm)
-    if image.ndim == 3 and image.shape[2] >= 3:
-        pixels = np.ascontiguousarray(image[:, :, 2::-1])  # BGR -> RGB
-    else:
-        pixels = np.ascontiguousarray(image)
+    pixels = _rgb(image)
     if pixels.dtype != np.uint8:
         raise InputError(f"{ref.label()}: page image is {pixels.dtype}, expected 8-bit")
     height, width = pixels.shape[:2]

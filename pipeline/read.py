@@ -68,7 +68,7 @@ def read_one(spec: PageSpec, config: PipelineConfig) -> OcrPage:
     if spec.kind == "text":
         return read_text_page(spec)
     from pipeline.ocr import recognize
-    from pipeline.preprocess import STEPS, is_blank, preprocess_page, step_params
+    from pipeline.preprocess import is_blank, preprocess_page
 
     pixels, file_dpi = read_page_image(spec, config.ingest)
     dpi = file_dpi or config.ingest.dpi
@@ -99,9 +99,8 @@ def read_one(spec: PageSpec, config: PipelineConfig) -> OcrPage:
     ocr_steps = page.steps
     retry = config.ocr.retry_below
     if retry > 0 and _mean_confidence(page) < retry:
-        again = cleaned
-        for name in config.ocr.retry_steps:
-            again = STEPS[name](again, **step_params(name, config.preprocess.params))
+        retry_prep = dataclasses.replace(config.preprocess, steps=config.ocr.retry_steps)
+        again, _ = preprocess_page(cleaned, retry_prep)
         psm = config.ocr.retry_psm or config.ocr.psm
         other = recognize(again, spec.ref, dataclasses.replace(config.ocr, psm=psm), ocr_dpi)
         kept = "second" if confident_characters(other) > confident_characters(page) else "first"

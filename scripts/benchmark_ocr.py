@@ -161,44 +161,22 @@ def inkbench_pages(folder: Path) -> list[Page]:
     return pages
 
 
-def _truth_lines(page: Any) -> list[str]:
-    if isinstance(page, dict):
-        page = page.get("lines", page.get("text", []))
-    if isinstance(page, str):
-        return page.splitlines()
-    lines = []
-    for item in page:
-        if isinstance(item, str):
-            lines.append(item)
-        elif isinstance(item, dict):
-            lines.append(str(item.get("text", "")))
-        elif isinstance(item, list | tuple) and item:
-            lines.append(str(item[0]))
-    return lines
-
-
 def sample_pages(folder: Path, scratch: Path) -> list[Page]:
-    """The rendered sample pages with truth.json, or synthetic pages when absent."""
+    """The rendered sample pages with truth.json, or synthetic pages when absent.
+
+    truth.json is what ``scripts/render_sample.py`` writes: per page the image ``file`` and
+    the ``lines`` drawn, each with its ``kind`` and ``text``.
+    """
     truth = folder / "truth.json"
-    images = sorted(
-        folder.glob("page-*.png"),
-        key=lambda p: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.name)],
-    )
-    if truth.is_file() and images:
-        data = json.loads(truth.read_text(encoding="utf-8"))
-        if isinstance(data, dict):
-            data = data.get("pages", list(data.values()))
-        pages = []
-        for image, page in zip(images, data, strict=False):
-            lines = page.get("lines", []) if isinstance(page, dict) else []
-            body = tuple(
-                str(item["text"])
-                for item in lines
-                if isinstance(item, dict) and item.get("kind") == "body" and item.get("text")
-            )
-            pages.append(Page(image.stem, str(image), "\n".join(_truth_lines(page)), body))
-        return pages
-    return synthetic_pages(scratch)
+    if not truth.is_file():
+        return synthetic_pages(scratch)
+    pages = []
+    for page in json.loads(truth.read_text(encoding="utf-8"))["pages"]:
+        image = folder / page["file"]
+        texts = [line["text"] for line in page["lines"]]
+        body = tuple(line["text"] for line in page["lines"] if line["kind"] == "body")
+        pages.append(Page(image.stem, str(image), "\n".join(texts), tuple(t for t in body if t)))
+    return pages
 
 
 def synthetic_pages(scratch: Path) -> list[Page]:
@@ -334,10 +312,6 @@ def _worker_run(image: str, candidate: Candidate) -> dict[str, Any]:
     }
 
 
-def _score(text: str, reference: str) -> EvalResult:
-    return evaluate_text(text, reference)
-
-
 def body_score(text: str, body_lines: Sequence[str]) -> tuple[int, int]:
     """Character errors and total of each body line against its best-matching OCR line.
 
@@ -358,7 +332,7 @@ def body_score(text: str, body_lines: Sequence[str]) -> tuple[int, int]:
 
 
 def _row(page: Page, result: dict[str, Any]) -> dict[str, Any]:
-    score = _score(result["text"], page.reference)
+    score = evaluate_text(result["text"], page.reference)
     row = {**dataclasses.asdict(score), **result}
     if page.body_lines:
         row["body_errors"], row["body_total"] = body_score(result["text"], page.body_lines)
