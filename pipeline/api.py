@@ -46,7 +46,8 @@ def lexicon_for(config: CorrectionConfig) -> Lexicon:
             gc.unfreeze()  # the replaced dictionaries may be collected again
         _LEXICONS[key] = load_lexicon(config)
         # The dictionaries live as long as the process: keep the collector from walking
-        # their millions of objects on every full collection.
+        # their millions of objects on every full collection, already while the corrector's
+        # index is built from them (``candidate_index`` freezes the index in turn).
         gc.freeze()
     return _LEXICONS[key]
 

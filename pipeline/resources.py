@@ -35,3 +35,13 @@ def cache_dir() -> Path:
 
     base = os.environ.get("XDG_CACHE_HOME")
     return (Path(base) if base else Path.home() / ".cache") / "cable-ocr"
+
+
+def package_version() -> str:
+    """The installed cable-ocr version, or ``unknown`` when running from a bare source tree."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("cable-ocr")
+    except metadata.PackageNotFoundError:
+        return "unknown"

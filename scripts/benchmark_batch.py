@@ -142,12 +142,10 @@ def render_fallback(work: Path, dpi: int = 300) -> Path:
 
 
 def page_count(pdf: Path) -> int:
-    """Pages in a PDF (poppler's pdfinfo)."""
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
-    for line in info.stdout.splitlines():
-        if line.startswith("Pages:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"{pdf}: no page count")
+    """Pages in a PDF (poppler's pdfinfo, as the pipeline reads it)."""
+    from pipeline.ingest import _pdf_page_count
+
+    return _pdf_page_count(pdf)
 
 
 def printed_text() -> str:

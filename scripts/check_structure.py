@@ -43,9 +43,9 @@ BOILERPLATE = re.compile(
 )
 
 
-def reference_parts(path: Path) -> tuple[list[str], list[str], str]:
+def reference_parts(text: str) -> tuple[list[str], list[str], str]:
     """Reference header lines, body blocks and signature."""
-    blocks = [b.strip() for b in re.split(r"\n\s*\n", path.read_text(encoding="utf-8"))]
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", text)]
     blocks = [b for b in blocks if b]
     header = blocks[0].splitlines()
     body = blocks[1:]
@@ -79,7 +79,8 @@ def numbered(paragraphs: list[str]) -> list[int]:
 
 def report(name: str, transcript: Transcript, reference: Path, seconds: float) -> bool:
     """Print the comparison; return True when the structural checks pass."""
-    ref_header, ref_body, ref_signature = reference_parts(reference)
+    reference_text = reference.read_text(encoding="utf-8")
+    ref_header, ref_body, ref_signature = reference_parts(reference_text)
     body = transcript.body_paragraphs()
     ok = True
     print(f"== {name}: {len(transcript.words)} words, structured in {seconds:.3f} s")
@@ -133,7 +134,7 @@ def report(name: str, transcript: Transcript, reference: Path, seconds: float) -
     for got, want in garbles[:25]:
         print(f"  {got!r} -> {want!r}")
     got_body = body_of(transcript.text())
-    want_body = body_of(reference.read_text(encoding="utf-8"))
+    want_body = body_of(reference_text)
     print(
         f"body CER {cer(got_body, want_body):.4f} WER {wer(got_body, want_body):.4f} "
         "(pipeline.evaluate, before correction)"
@@ -180,12 +181,10 @@ def main() -> int:
     parser.add_argument("--shuffle-seed", type=int, default=7)
     parser.add_argument("--cache", type=Path, help="pickle file keeping the scans' OCR pages")
     args = parser.parse_args()
-    started = time.perf_counter()
     pages = read([args.seed])
     begin = time.perf_counter()
     transcript = build_transcript(pages)
     ok = report(f"text {args.seed.name}", transcript, args.reference, time.perf_counter() - begin)
-    del started
     if args.scans:
         scans = sorted(args.scans.glob("page-*.png"))
         if not scans:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from test_batch_runner import output_files
 
 from pipeline.batch import run_batch
 from pipeline.batch.runner import DaskExecutor
@@ -15,14 +16,6 @@ from pipeline.errors import BadArgumentsError, ExitCode
 distributed = pytest.importorskip("distributed")
 
 CONFIG = PipelineConfig(output=OutputConfig(formats=("txt", "json", "csv")))
-
-
-def _outputs(out: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(out)): p.read_bytes()
-        for p in sorted(out.rglob("*"))
-        if p.is_file() and not p.name.startswith(".") and not p.name.startswith("batch-summary")
-    }
 
 
 @pytest.mark.slow
@@ -66,7 +59,7 @@ def test_dask_cluster_matches_local_pool(tmp_path: Path, make_page: Callable[...
     assert report.pages_read == 5
     local = run_batch(arch, tmp_path / "local-out", CONFIG, workers=2)
     assert local.count("done") == 4
-    assert _outputs(tmp_path / "dask-out") == _outputs(tmp_path / "local-out")
+    assert output_files(tmp_path / "dask-out") == output_files(tmp_path / "local-out")
 
 
 def test_unreachable_scheduler_is_a_bad_argument() -> None:

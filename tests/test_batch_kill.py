@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from test_batch_runner import output_files
 
 from pipeline.batch.manifest import MANIFEST_NAME, Manifest
 from pipeline.batch.runner import TMP_NAME
@@ -42,14 +43,6 @@ def _lines(page: int, number: str) -> tuple[str, ...]:
 def _batch(arch: Path, out: Path, *, quiet: bool = True) -> list[str]:
     command = [sys.executable, "-m", "pipeline", "batch", str(arch), "--out", str(out)]
     return [*command, "--workers", "2", *(["--quiet"] if quiet else [])]
-
-
-def _outputs(out: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(out)): p.read_bytes()
-        for p in sorted(out.rglob("*"))
-        if p.is_file() and not p.name.startswith(".") and not p.name.startswith("batch-summary")
-    }
 
 
 def _parent_of(pid: int) -> int | None:
@@ -155,7 +148,7 @@ def test_kill_9_then_rerun_equals_clean_run(tmp_path: Path, make_page: Callable[
         _batch(arch, clean), cwd=REPO, capture_output=True, text=True, check=False
     )
     assert first.returncode == 0, first.stderr
-    resumed, expected = _outputs(out), _outputs(clean)
+    resumed, expected = output_files(out), output_files(clean)
     assert len(expected) == cables * len(FILES)
     assert sorted(resumed) == sorted(expected)
     for name in expected:

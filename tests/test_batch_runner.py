@@ -281,27 +281,33 @@ def test_half_written_output_is_not_counted(tmp_path: Path) -> None:
     assert {r.cable: r.status for r in report.results}["box0/folder0/cable0"] == "done"
 
 
-def test_worker_crash_is_isolated(tmp_path: Path) -> None:
-    arch = text_archive(tmp_path / "arch", 4)
-    write(arch / "crash.txt", cable_text("STATE", "000666", "CRASH"))
+@pytest.mark.parametrize(
+    ("good", "bad", "number", "page_fn", "error"),
+    [
+        # a worker process that dies (native crash) fails only the cable whose page killed it
+        (4, "crash", "000666", crashing_read, "worker process crashed"),
+        # an exception while reading a page fails only its cable
+        (2, "boom", "000777", raising_read, "unexpected RuntimeError: simulated bug"),
+    ],
+    ids=["worker-crash", "page-exception"],
+)
+def test_bad_page_fails_only_its_cable(
+    tmp_path: Path,
+    good: int,
+    bad: str,
+    number: str,
+    page_fn: Callable[[PageSpec, PipelineConfig], OcrPage],
+    error: str,
+) -> None:
+    arch = text_archive(tmp_path / "arch", good)
+    write(arch / f"{bad}.txt", cable_text("STATE", number, bad.upper()))
     out = tmp_path / "out"
-    report = run_batch(arch, out, TEXT_ONLY, workers=2, page_fn=crashing_read)
+    report = run_batch(arch, out, TEXT_ONLY, workers=2, page_fn=page_fn)
     rows = summary_rows(out)
-    assert rows["crash"]["status"] == "failed"
-    assert "worker process crashed" in rows["crash"]["error"]
-    assert report.count("done") == 4
+    assert rows[bad]["status"] == "failed"
+    assert error in rows[bad]["error"]
+    assert report.count("done") == good
     assert report.exit_code == ExitCode.PARTIAL_FAILURE
-
-
-def test_page_exception_fails_only_its_cable(tmp_path: Path) -> None:
-    arch = text_archive(tmp_path / "arch", 2)
-    write(arch / "boom.txt", cable_text("STATE", "000777", "BOOM"))
-    out = tmp_path / "out"
-    report = run_batch(arch, out, TEXT_ONLY, workers=2, page_fn=raising_read)
-    rows = summary_rows(out)
-    assert rows["boom"]["status"] == "failed"
-    assert "unexpected RuntimeError: simulated bug" in rows["boom"]["error"]
-    assert report.count("done") == 2
 
 
 def test_cli_exit_codes_and_plain_progress(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
-from test_review_support import build_many
+from test_review_support import build_many, race
 
 from pipeline.records import Action, Source
 from pipeline.review.decisions import DecisionAction, apply_decisions
@@ -125,14 +125,7 @@ def test_two_threads_decide_200_items(tmp_path: Path) -> None:
     def run(who: str, order: list[int]) -> None:
         results[who] = _worker(str(out), who, order, start)
 
-    threads = [
-        threading.Thread(target=run, args=("ann", list(range(N)))),
-        threading.Thread(target=run, args=("bob", list(range(N - 1, -1, -1)))),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    race(run, N)
     _check(out, results["ann"], results["bob"], "threads")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -122,3 +124,15 @@ def build_many(root: Path, count: int, name: str = "many") -> Path:
     out = root / name
     write_outputs(Transcript(words=words, pages=(PageInfo(ref),)), out, ["txt", "json", "csv"])
     return out
+
+
+def race(run: Callable[[str, list[int]], None], count: int) -> None:
+    """Run ``run`` for ``ann`` (indexes ascending) and ``bob`` (descending) in two threads."""
+    threads = [
+        threading.Thread(target=run, args=("ann", list(range(count)))),
+        threading.Thread(target=run, args=("bob", list(range(count - 1, -1, -1)))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)

@@ -15,7 +15,13 @@ pytest.importorskip("httpx")
 
 from PIL import Image  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
-from test_review_support import XSS, build_image_folder, build_many, build_text_folder  # noqa: E402
+from test_review_support import (  # noqa: E402
+    XSS,
+    build_image_folder,
+    build_many,
+    build_text_folder,
+    race,
+)
 
 from pipeline.review.session import ReviewSession  # noqa: E402
 from pipeline.review.webapp import CSRF_COOKIE, create_app  # noqa: E402
@@ -184,14 +190,7 @@ def test_two_http_clients_decide_200_items(tmp_path: Path) -> None:
                     won.append(index)
             results[who] = won
 
-    threads = [
-        threading.Thread(target=run, args=("ann", list(range(n)))),
-        threading.Thread(target=run, args=("bob", list(range(n - 1, -1, -1)))),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    race(run, n)
     items = TestClient(app, base_url=BASE).get("/api/items").json()
     who = {i["index"]: i["decision"]["reviewer"] for i in items["items"] if i["decision"]}
     lost = [i for i in results["ann"] if who.get(i) != "ann"] + [

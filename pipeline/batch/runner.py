@@ -21,8 +21,6 @@ import dataclasses
 import errno
 import fcntl
 import hashlib
-import importlib.metadata
-import importlib.util
 import json
 import os
 import shutil
@@ -58,6 +56,7 @@ from pipeline.ingest import PageSpec, discover_pages
 from pipeline.lexicon import source_key
 from pipeline.outputs import check_formats, write_outputs
 from pipeline.records import OcrPage, PageRef, Transcript
+from pipeline.resources import package_version
 from pipeline.workers import default_workers, init_worker, pool_context
 
 TMP_NAME = ".cable-ocr-tmp"
@@ -83,13 +82,6 @@ class BatchProgress(Protocol):
         """A cable finished (done or failed)."""
 
 
-def _package_version() -> str:
-    try:
-        return importlib.metadata.version("cable-ocr")
-    except importlib.metadata.PackageNotFoundError:
-        return "0"
-
-
 def config_fingerprint(config: PipelineConfig) -> str:
     """Hash of everything that can change the outputs (not the worker count).
 
@@ -102,7 +94,7 @@ def config_fingerprint(config: PipelineConfig) -> str:
     data["ocr"].pop("workers", None)
     files = source_key(config.correction) if config.correction.enabled else ""
     text = json.dumps(
-        {"version": _package_version(), "config": data, "files": files},
+        {"version": package_version(), "config": data, "files": files},
         sort_keys=True,
         default=str,
     )
@@ -647,8 +639,6 @@ class BatchRunner:
             assert self.manifest is not None
             self.manifest.mark_running(run.unit.key)
             run.started = True
-        if self.page_fn is None:
-            return executor.submit(run_page, task.spec, self.config)
         return executor.submit(run_page, task.spec, self.config, self.page_fn)
 
     def _on_page(self, task: _Task, outcome: PageOutcome, queue: deque[_Task]) -> None:

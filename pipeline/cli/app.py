@@ -1,8 +1,16 @@
-"""The typer application object shared by the command modules."""
+"""The typer application object and the option helpers shared by the command modules."""
 
 from __future__ import annotations
 
+import dataclasses
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import typer
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_T = TypeVar("_T", bound="DataclassInstance")
 
 app = typer.Typer(
     name="cable-ocr",
@@ -23,3 +31,15 @@ def _root() -> None:
     5 output error, 6 some cables failed, 7 not one coherent cable, 8 all cables failed,
     15 internal error, 130 interrupted.
     """
+
+
+def split_option(value: str | None) -> tuple[str, ...] | None:
+    """A comma-separated option as a tuple (``None`` when the option was not given)."""
+    if value is None:
+        return None
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def with_given(section: _T, **changes: Any) -> _T:
+    """``section`` with the options the user gave (``None`` = not given) replaced."""
+    return dataclasses.replace(section, **{k: v for k, v in changes.items() if v is not None})

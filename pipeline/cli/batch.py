@@ -11,15 +11,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pipeline.cli.app import app
+from pipeline.cli.app import app, split_option, with_given
 from pipeline.errors import InterruptedRunError
 
 if TYPE_CHECKING:
     from pipeline.batch.report import CableResult
-
-
-def _split(value: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 def _line(result: CableResult) -> str:
@@ -163,10 +159,9 @@ def batch(
     from pipeline.config import load_config, validate_config
 
     config = load_config(config_file)
-    if formats is not None:
-        config = dataclasses.replace(
-            config, output=dataclasses.replace(config.output, formats=_split(formats))
-        )
+    config = dataclasses.replace(
+        config, output=with_given(config.output, formats=split_option(formats))
+    )
     validate_config(config)
     try:
         with batch_progress(enabled=not quiet) as progress:

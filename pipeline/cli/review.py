@@ -124,7 +124,7 @@ def review(
     url = f"http://{shown}:{bound_port}/" + (f"?token={token}" if token else "")
     total = sum(len(folder.items) for folder in session.folders)
     typer.echo(f"reviewing {total} flagged word(s) in {len(session.folders)} folder(s)")
-    typer.echo(f"open {url}  (Ctrl-C to stop)", err=False)
+    typer.echo(f"open {url}  (Ctrl-C to stop)")
     server = uvicorn.Server(uvicorn.Config(web, log_level="warning", lifespan="off"))
     if not no_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()

@@ -5,28 +5,12 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
-from pipeline.cli.app import app
+from pipeline.cli.app import app, split_option, with_given
 from pipeline.cli.progress import page_progress
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-
-_T = TypeVar("_T", bound="DataclassInstance")
-
-
-def _split(value: str | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    return tuple(part.strip() for part in value.split(",") if part.strip())
-
-
-def _with(section: _T, **changes: Any) -> _T:
-    """``section`` with the options the user gave (``None`` = not given) replaced."""
-    return dataclasses.replace(section, **{k: v for k, v in changes.items() if v is not None})
 
 
 @app.command()
@@ -74,17 +58,17 @@ def transcribe(
     from pipeline.config import load_config, validate_config
 
     config = load_config(config_file)
-    steps = _split(preprocess)
-    fmts = _split(formats)
+    steps = split_option(preprocess)
+    fmts = split_option(formats)
     config = dataclasses.replace(
         config,
-        ingest=_with(config.ingest, dpi=dpi, first_page=first_page, last_page=last_page),
-        ocr=_with(config.ocr, lang=lang, psm=psm, workers=workers),
-        preprocess=_with(
+        ingest=with_given(config.ingest, dpi=dpi, first_page=first_page, last_page=last_page),
+        ocr=with_given(config.ocr, lang=lang, psm=psm, workers=workers),
+        preprocess=with_given(
             config.preprocess, steps=None if steps is None else () if steps == ("none",) else steps
         ),
-        output=_with(config.output, formats=fmts),
-        correction=_with(config.correction, enabled=correct),
+        output=with_given(config.output, formats=fmts),
+        correction=with_given(config.correction, enabled=correct),
     )
     validate_config(config)
     with page_progress(enabled=not quiet) as progress:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import metadata
 
 from pipeline.records import KEPT_ZONES, Box, PageInfo, PageRef, Transcript, TranscriptWord, Zone
 
@@ -29,14 +28,6 @@ _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 def xml_text(value: str) -> str:
     """``value`` with characters that XML 1.0 cannot hold replaced by U+FFFD."""
     return _NOT_XML.sub("\ufffd", value)
-
-
-def software_version() -> str:
-    """The installed cable-ocr version, or ``unknown`` when running from a source tree."""
-    try:
-        return metadata.version("cable-ocr")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def changed(word: TranscriptWord) -> bool:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 from pipeline.formats._layout import (
     Block,
@@ -32,7 +31,6 @@ from pipeline.formats._layout import (
     Piece,
     changed,
     layout,
-    software_version,
     xml_text,
 )
 from pipeline.records import (
@@ -45,6 +43,7 @@ from pipeline.records import (
     Transcript,
     Zone,
 )
+from pipeline.resources import package_version
 
 NAMESPACE = "http://www.loc.gov/standards/alto/ns-v4#"
 XLINK = "http://www.w3.org/1999/xlink"
@@ -116,7 +115,7 @@ def _processing(parent: ET.Element, ident: str, step: ProcessingStep) -> None:
         _sub(element, "processingStepSettings").text = xml_text(settings)
     software = _sub(element, "processingSoftware")
     _sub(software, "softwareName").text = "cable-ocr"
-    _sub(software, "softwareVersion").text = software_version()
+    _sub(software, "softwareVersion").text = package_version()
 
 
 def _tags(root: ET.Element, pages: list[Page]) -> None:
@@ -248,13 +247,3 @@ def render_alto(transcript: Transcript) -> bytes:
     ET.indent(root, space=" ")
     body = ET.tostring(root, encoding="unicode")
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
-
-
-def schema_path() -> Path:
-    """Path of the bundled ALTO 4.4 XSD (source tree or installed package)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "_data" / "schemas", here.parent.parent / "schemas"):
-        path = candidate / "alto-4-4.xsd"
-        if path.is_file():
-            return path
-    return here.parent.parent / "schemas" / "alto-4-4.xsd"

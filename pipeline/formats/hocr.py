@@ -21,10 +21,10 @@ from pipeline.formats._layout import (
     Piece,
     changed,
     layout,
-    software_version,
     xml_text,
 )
 from pipeline.records import Box, Transcript
+from pipeline.resources import package_version
 
 XHTML = "http://www.w3.org/1999/xhtml"
 _HEAD = (
@@ -118,7 +118,7 @@ def render_hocr(transcript: Transcript) -> bytes:
     cable = transcript.header.get("cable_id")
     ET.SubElement(head, f"{{{XHTML}}}title").text = xml_text(str(cable.value)) if cable else "cable"
     for name, content in (
-        ("ocr-system", f"cable-ocr {software_version()}"),
+        ("ocr-system", f"cable-ocr {package_version()}"),
         ("ocr-capabilities", CAPABILITIES),
         ("ocr-number-of-pages", str(len(pages))),
     ):

@@ -33,8 +33,9 @@ from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import InputError, MissingDependencyError
-from pipeline.formats._layout import Block, Line, Page, layout, software_version, union
+from pipeline.formats._layout import Block, Line, Page, layout, union
 from pipeline.records import Box, Transcript
+from pipeline.resources import package_version
 
 if TYPE_CHECKING:
     import numpy as np
@@ -391,7 +392,7 @@ def render_pdf(transcript: Transcript) -> bytes:
     pages = layout(transcript)
     cable = transcript.header.get("cable_id")
     title = str(cable.value) if cable else "cable transcript"
-    creator = f"cable-ocr {software_version()}"
+    creator = f"cable-ocr {package_version()}"
     buffer = BytesIO()
     sources = _Sources()
     originals: dict[int, Any] = {}

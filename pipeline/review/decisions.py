@@ -271,17 +271,35 @@ class ApplySummary:
         return self.approved + self.rejected + self.edited
 
 
-def summarize(transcript: Transcript, decisions: Iterable[Decision]) -> ApplySummary:
-    """Count what applying ``decisions`` (their effective revisions) to ``transcript`` does."""
+def in_force(
+    transcript: Transcript, decisions: Iterable[Decision]
+) -> tuple[dict[int, Decision], int]:
+    """The effective decisions that apply to ``transcript``, by word index, and the stale count.
+
+    A decision is stale when its word is missing, has a different OCR text now, or when it
+    was made on another transcript (see ``transcript_fingerprint``).
+    """
     by_index = {word.index: word for word in transcript.words}
     fingerprint = transcript_fingerprint(transcript)
-    counts = dict.fromkeys(DecisionAction, 0)
+    current: dict[int, Decision] = {}
     stale = 0
-    for decision in effective_decisions(decisions).values():
-        word = by_index.get(decision.index)
+    for index, decision in effective_decisions(decisions).items():
+        word = by_index.get(index)
         if word is None or is_stale(word, decision, fingerprint):
             stale += 1
-            continue
+        else:
+            current[index] = decision
+    return current, stale
+
+
+def summarize(transcript: Transcript, decisions: Iterable[Decision]) -> ApplySummary:
+    """Count what applying ``decisions`` (their effective revisions) to ``transcript`` does."""
+    return _summary(*in_force(transcript, decisions))
+
+
+def _summary(current: Mapping[int, Decision], stale: int) -> ApplySummary:
+    counts = dict.fromkeys(DecisionAction, 0)
+    for decision in current.values():
         counts[decision.action] += 1
     return ApplySummary(
         approved=counts[DecisionAction.APPROVE],
@@ -303,17 +321,12 @@ def apply_decisions(
     result: a previous ``review`` processing step is replaced, not repeated.
     """
     rows: Iterable[Decision] = decisions.values() if isinstance(decisions, Mapping) else decisions
-    chosen = effective_decisions(rows)
-    summary = summarize(transcript, chosen.values())
-    fingerprint = transcript_fingerprint(transcript)
+    current, stale = in_force(transcript, rows)
+    summary = _summary(current, stale)
     words = []
     for word in transcript.words:
-        decision = chosen.get(word.index)
-        if (
-            decision is None
-            or decision.action is DecisionAction.SKIP
-            or is_stale(word, decision, fingerprint)
-        ):
+        decision = current.get(word.index)
+        if decision is None or decision.action is DecisionAction.SKIP:
             words.append(word)
         else:
             words.append(_decided_word(word, decision))

@@ -22,9 +22,7 @@ from pipeline.resources import user_data_dir
 from pipeline.review.decisions import (
     Decision,
     DecisionAction,
-    effective_decisions,
-    is_stale,
-    transcript_fingerprint,
+    in_force,
 )
 
 USER_WORDS = "user_words.txt"
@@ -64,14 +62,9 @@ def _unique(values: Iterable[str]) -> tuple[str, ...]:
 
 def lessons(transcript: Transcript, decisions: Iterable[Decision]) -> Lessons:
     """The user words and protected tokens taught by the effective, non-stale decisions."""
-    by_index = {word.index: word for word in transcript.words}
-    fingerprint = transcript_fingerprint(transcript)
     words: list[str] = []
     protected: list[str] = []
-    for decision in effective_decisions(decisions).values():
-        word = by_index.get(decision.index)
-        if word is None or is_stale(word, decision, fingerprint):
-            continue
+    for decision in in_force(transcript, decisions)[0].values():
         if decision.action is DecisionAction.REJECT:
             protected.extend(tokens(decision.ocr_text))
         elif (

@@ -108,7 +108,7 @@ def build_transcript(pages: Sequence[OcrPage]) -> Transcript:
     warnings += [
         f"header field {d['field']} differs between copies; chose {d['chosen']!r}"
         for d in consensus.disagreements
-        if d["field"] not in ("cable_id",)
+        if d["field"] != "cable_id"
     ]
 
     section_of = {id(line): unit.section for unit in ordered for line in unit.lines}
@@ -231,8 +231,12 @@ def _words(
                 )
             )
 
-    for position, unit in enumerate(ordered):
-        emit_gaps(position)
+    def emit_unit(
+        unit: Unit,
+        placement: dict[tuple[int, int], tuple[int, str]],
+        header_pid: dict[int, int],
+        section_of: dict[int, int | None],
+    ) -> None:
         for line in unit.lines:
             for index in range(len(line.words)):
                 words.append(
@@ -247,22 +251,13 @@ def _words(
                         section_of,
                     )
                 )
+
+    for position, unit in enumerate(ordered):
+        emit_gaps(position)
+        emit_unit(unit, placement, header_pid, section_of)
     emit_gaps(len(ordered))
     for unit in dropped:
-        for line in unit.lines:
-            for index in range(len(line.words)):
-                words.append(
-                    _word(
-                        len(words),
-                        line,
-                        index,
-                        {},
-                        {},
-                        signature_pid,
-                        consensus,
-                        {id(line): unit.section},
-                    )
-                )
+        emit_unit(unit, {}, {}, {id(line): unit.section for line in unit.lines})
     return words, kinds
 
 

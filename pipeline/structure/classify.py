@@ -262,7 +262,7 @@ def _review_opener(text: str) -> bool:
         return False
     if is_mixed_case(text) or "REVIEW" in text.upper() or "[unclear]" in text.lower():
         return True
-    return any(grammar._caption_word(t) is not None for t in tokens)
+    return any(grammar.caption_word(t) is not None for t in tokens)
 
 
 def opens_header(line: Line) -> Parsed | None:
@@ -303,9 +303,9 @@ def _header_kind(line: Line, copy: HeaderCopy, previous: Line | None) -> Parsed 
             continue
         if parsed.kind == "dtg" and "dtg" in copy.kinds():
             return None
-        if parsed.kind in _ADDRESS_KINDS and copy.kinds() & _DRAFTER_KINDS:
-            continue
-        if parsed.kind == "caption" and copy.kinds() & {"eo", "tags", "subject", "ref"}:
+        if (parsed.kind in _ADDRESS_KINDS or parsed.kind == "caption") and (
+            copy.kinds() & _DRAFTER_KINDS
+        ):
             continue
         return parsed
     if text.strip().upper() == "BT":
@@ -533,11 +533,9 @@ def classify(lines: list[Line], cable: bool) -> list[HeaderCopy]:
             line.kind, line.zone = "stray", Zone.STRAY
     _foot_boxes(lines)
     _grow_boxes(lines)
-    if copies:
-        for number, header_copy in enumerate(copies):
-            if number:
-                for header_line in header_copy.lines:
-                    header_line.zone = Zone.HEADER_REPEAT
+    for header_copy in copies[1:]:
+        for header_line in header_copy.lines:
+            header_line.zone = Zone.HEADER_REPEAT
     _mark_words(lines)
     return copies
 
@@ -631,13 +629,7 @@ def _mark_opener(lines: list[Line], index: int) -> None:
     j = index - 1
     while j >= 0 and lines[j].kind == "review":
         j -= 1
-    if (
-        j >= 0
-        and lines[j].zone in (Zone.BODY, Zone.STRAY, Zone.HEADER)
-        and _review_opener(lines[j].text)
-    ):
-        if lines[j].zone is Zone.HEADER:
-            return
+    if j >= 0 and lines[j].zone in (Zone.BODY, Zone.STRAY) and _review_opener(lines[j].text):
         lines[j].kind, lines[j].zone = "review", Zone.REVIEW_BOX
 
 
@@ -709,7 +701,7 @@ def is_stray_token(text: str) -> bool:
 def _mark_inline_classification(lines: list[Line], index: int) -> None:
     """``... (SOVIET SECRET SECRET`` before a page break: the markings are furniture."""
     line = lines[index]
-    following = next((x for x in lines[index + 1 :] if x.kind not in ("stray",)), None)
+    following = next((x for x in lines[index + 1 :] if x.kind != "stray"), None)
     if following is not None and following.kind not in ("page", "class_only"):
         return
     words = line.words

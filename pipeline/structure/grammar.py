@@ -640,8 +640,8 @@ def parse_class_line(text: str) -> Parsed | None:
         parts.append(("sections", (f"{section[1]:02d}",)))
         rest = rest[1 + section[3] :]
     captions: list[str] = []
-    while rest and _caption_word(rest[0]) is not None:
-        captions.append(str(_caption_word(rest[0])))
+    while rest and caption_word(rest[0]) is not None:
+        captions.append(str(caption_word(rest[0])))
         rest = rest[1:]
     if captions:
         fields["caption"] = " ".join(captions)
@@ -682,7 +682,8 @@ def _classification(tokens: list[str]) -> tuple[str, int, float] | None:
     return None
 
 
-def _caption_word(token: str) -> str | None:
+def caption_word(token: str) -> str | None:
+    """The handling caption ``token`` reads as (OCR damage allowed), or ``None``."""
     word = letters(token.strip(_STRIP))[0]
     if word in CAPTIONS:
         return word
@@ -697,7 +698,7 @@ def parse_caption(text: str) -> Parsed | None:
     tokens = text.split()
     if not tokens or len(tokens) > 8:
         return None
-    first = _caption_word(tokens[0])
+    first = caption_word(tokens[0])
     upper = [t.upper() for t in tokens]
     passing = "PASS" in upper[1:4] and upper[0] in ("DEPT", "DEPARTMENT", "PLEASE", "PLS")
     if first is None and not (passing or upper[0] == "FOR" and "FROM" in upper):

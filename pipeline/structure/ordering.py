@@ -68,10 +68,6 @@ def split_units(pages: Sequence[OcrPage]) -> list[Unit]:
     return units
 
 
-def _has_text(lines: list[Line]) -> bool:
-    return any(line.words for line in lines)
-
-
 def _page_line(line: Line) -> bool:
     return grammar.parse_page_line(line.text) is not None
 
