@@ -133,7 +133,7 @@ def _decide(
     upper = part.upper()
     case_fix = ctx.case_here and part != upper
     known = lexicon.is_valid(upper) or (upper.isalpha() and lexicon.is_derived(upper))
-    if lexicon.is_fixed(upper) or upper in lexicon.protected:
+    if lexicon.is_fixed(upper):
         known = True
     low_conf = conf is not None and conf < config.low_confidence
     if known and not low_conf and not lexicon.is_rare(upper):
@@ -224,7 +224,7 @@ def _score(
                 source=sources[best],
                 score=scores[best],
                 keep_score=scores[0],
-                next_score=scores[changes[1]] if len(changes) > 1 else None,
+                next_score=None if runner is None else scores[runner],
                 channel=channels[best],
                 context=contexts[best],
                 token_spelling=lexicon.spelling_logp(upper),
@@ -233,7 +233,7 @@ def _score(
                 candidate_spelling=lexicon.spelling_logp(texts[best].replace(" ", "")),
                 repeats=ctx.repeats.get(upper, 1),
                 candidates=len(changes),
-                unigram=sum(lexicon.unigram_logp(w) for w in texts[best].split(" ")),
+                unigram=sum(lexicon.unigram_logp(w) for w in words),
                 has_context=right is not None or (left is not None and lexicon.is_valid(left)),
                 confidence=conf,
                 probability=probs[best],
@@ -589,7 +589,10 @@ def correct_transcript(
                     right2 = None
         ctx.case_here = all_caps and w.paragraph in caps_paragraphs
         conf = w.ocr_confidence
-        quick = (w.final_text, ctx.case_here, conf is not None and conf < config.low_confidence)
+        # Shared by every transcript corrected with this lexicon and config: the key holds
+        # all that decides whether a token is left untouched (noisy tokens: all-caps text).
+        low = conf is not None and conf < config.low_confidence
+        quick = (w.final_text, all_caps, ctx.case_here, low)
         if quick in untouched:
             continue
         decision = _correct_token(w.final_text, left, right, conf, ctx, (left2, right2))

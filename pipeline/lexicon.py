@@ -109,6 +109,12 @@ def _tree(data: Any) -> Tree:
     return float(data)
 
 
+def _sigmoid(z: float) -> float:
+    """``1 / (1 + exp(-z))`` with ``z`` clipped to [-30, 30]."""
+    z = min(max(z, -30.0), 30.0)
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 @dataclass(frozen=True, slots=True)
 class Calibration:
     """Platt scaling of a raw posterior: ``sigmoid(a * logit(p) + b)``.
@@ -138,14 +144,11 @@ class Calibration:
         if self.weights:
             linear = sum(w * f for w, f in zip(self.weights, features, strict=True))
             z = TREE_SHARE * z + (1.0 - TREE_SHARE) * linear
-        z = min(max(z, -30.0), 30.0)
-        return 1.0 / (1.0 + math.exp(-z))
+        return _sigmoid(z)
 
     def logistic(self, features: tuple[float, ...]) -> float:
         """``sigmoid(weights . features)``; requires ``len(features) == len(weights)``."""
-        z = sum(w * f for w, f in zip(self.weights, features, strict=True))
-        z = min(max(z, -30.0), 30.0)
-        return 1.0 / (1.0 + math.exp(-z))
+        return _sigmoid(sum(w * f for w, f in zip(self.weights, features, strict=True)))
 
     def __call__(self, p: float) -> float:
         """Calibrated probability for raw probability ``p``."""
@@ -409,11 +412,14 @@ def read_word_list(path: Path, *, counts: bool) -> dict[str, int]:
     return words
 
 
+def _dictionaries_folder(config: CorrectionConfig) -> Path:
+    return Path(config.dictionaries_dir) if config.dictionaries_dir else data_path("dictionaries")
+
+
 def lexicon_files(config: CorrectionConfig) -> list[Path]:
     """Every file ``load_lexicon`` may read (the word lists need not exist)."""
-    folder = Path(config.dictionaries_dir) if config.dictionaries_dir else data_path("dictionaries")
     try:
-        paths = sorted(p for p in folder.iterdir() if p.is_file())
+        paths = sorted(p for p in _dictionaries_folder(config).iterdir() if p.is_file())
     except OSError:
         paths = []
     paths.append(Path(config.user_dictionary or user_data_dir() / "user_words.txt"))
@@ -437,7 +443,7 @@ def load_lexicon(config: CorrectionConfig) -> Lexicon:
     Raises:
         DictionaryError: a dictionary file is missing, empty or corrupt.
     """
-    folder = Path(config.dictionaries_dir) if config.dictionaries_dir else data_path("dictionaries")
+    folder = _dictionaries_folder(config)
     payload = _read_payload(folder / LEXICON_FILE)
     user: dict[str, int] = {}
     path = _user_file(config.user_dictionary, "user_words.txt")

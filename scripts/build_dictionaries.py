@@ -285,9 +285,8 @@ def build(shared: Path, out: Path) -> dict[str, object]:
     }
 
 
-def main() -> None:
-    """Command-line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_data_argument(parser: argparse.ArgumentParser) -> None:
+    """``--data DIR`` (``args.shared``): the folder holding data/, default ../shared."""
     parser.add_argument(
         "--data",
         dest="shared",
@@ -296,6 +295,12 @@ def main() -> None:
         default=Path(__file__).resolve().parent.parent.parent / "shared",
         help="folder holding data/ (cable texts, vocabularies, benchmarks); default ../shared",
     )
+
+
+def main() -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_data_argument(parser)
     parser.add_argument(
         "--out", type=Path, default=Path(__file__).resolve().parent.parent / "dictionaries"
     )

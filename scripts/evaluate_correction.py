@@ -20,6 +20,7 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ from pipeline.lexicon import CALIBRATION_FILE, Calibration, Lexicon, load_lexico
 from pipeline.records import Action, Source, Transcript  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from build_dictionaries import historylab_body, read_jsonl  # noqa: E402
+from build_dictionaries import add_data_argument, historylab_body, read_jsonl  # noqa: E402
 
 SEED_GARBLES = {
     "USZCXHIS": "USE THIS",
@@ -72,6 +73,16 @@ def _lines(text: str) -> list[list[str]]:
     return [line.split() for line in text.splitlines() if line.split()]
 
 
+def _garbled(
+    texts: list[str], rng: random.Random, rate: float, kinds: tuple[str, ...]
+) -> Iterator[tuple[list[Token], Transcript]]:
+    """Per text: its tokens after injecting garbles (``garble_tokens``) and their transcript."""
+    for text in texts:
+        lines = [garble_tokens(tokens, rng, rate, kinds) for tokens in _lines(text)]
+        flat = [t for line in lines for t in line]
+        yield flat, Transcript.from_tokens([[t.text for t in line] for line in lines])
+
+
 def injected(
     lexicon: Lexicon,
     config: CorrectionConfig,
@@ -95,10 +106,7 @@ def injected(
     examples: list[str] = []
     sweep_rows: list[tuple[float, bool]] = []
     seconds = 0.0
-    for text in texts:
-        lines = [garble_tokens(tokens, rng, rate, kinds) for tokens in _lines(text)]
-        flat: list[Token] = [t for line in lines for t in line]
-        transcript = Transcript.from_tokens([[t.text for t in line] for line in lines])
+    for flat, transcript in _garbled(texts, rng, rate, kinds):
         start = time.perf_counter()
         out = correct_transcript(transcript, lexicon, config)
         seconds += time.perf_counter() - start
@@ -341,18 +349,15 @@ def _feature_rows(
     rng = random.Random(seed)
     rows: list[tuple[float, ...]] = []
     labels: list[bool] = []
-    for text in texts:
-        lines = [garble_tokens(tokens, rng, rate, kinds) for tokens in _lines(text)]
+    for flat, transcript in _garbled(texts, rng, rate, kinds):
         truth: dict[str, str] = {}
-        for token in (t for line in lines for t in line):
+        for token in flat:
             core = _split_affixes(token.text)[1].upper()
             if token.kind or core not in truth:
                 truth[core] = _split_affixes(token.truth)[1].upper()
         log: list[tuple[str, str, tuple[float, ...]]] = []
         lexicon.cache["feature_log"] = log
-        correct_transcript(
-            Transcript.from_tokens([[t.text for t in line] for line in lines]), lexicon, config
-        )
+        correct_transcript(transcript, lexicon, config)
         for core, proposed, features in log:
             if core in truth:
                 rows.append(features)
@@ -463,14 +468,7 @@ def _reliability(decisions: list[tuple[float, bool]]) -> list[str]:
 def main() -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--data",
-        dest="shared",
-        metavar="DIR",
-        type=Path,
-        default=Path(__file__).resolve().parent.parent.parent / "shared",
-        help="folder holding data/ (cable texts, vocabularies, benchmarks); default ../shared",
-    )
+    add_data_argument(parser)
     parser.add_argument("--json", type=Path, default=None, help="write all numbers here")
     parser.add_argument("--fit", action="store_true", help="refit the calibration first")
     parser.add_argument("--rate", type=float, default=0.05, help="share of words garbled")

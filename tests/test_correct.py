@@ -362,10 +362,10 @@ def test_boosted_trees_learn_an_interaction() -> None:
     assert max(cal.posterior((1.0, a, b)) for a, b in ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0))) < 0.1
 
 
-def test_token_channel_matches_block_edit_and_channel() -> None:
+def test_token_channels_match_block_edit_and_channel() -> None:
     import random
 
-    from pipeline.correction.channel import block_edit, channel_logp, token_channel
+    from pipeline.correction.channel import block_edit, channel_logp, token_channels
 
     rng = random.Random(3)
     words = ["GOVERNMENT", "THAT", "NUMBER OF", "EMBASSY", "MINISTER", "SAID", "THE", "OF"]
@@ -376,13 +376,15 @@ def test_token_channel_matches_block_edit_and_channel() -> None:
         ).replace(" ", "")
         edit = block_edit(garbled, target, 4)
         want = None if edit is None else channel_logp(edit, len(garbled))
-        assert token_channel(garbled, target, 4) == want
+        assert list(token_channels(garbled, [target], 4)) == (
+            [] if want is None else [(target, *want)]
+        )
 
 
-def test_token_channels_match_token_channel() -> None:
+def test_token_channels_match_block_edit_and_channel_for_many_targets() -> None:
     import random
 
-    from pipeline.correction.channel import token_channel, token_channels
+    from pipeline.correction.channel import block_edit, channel_logp, token_channels
 
     rng = random.Random(5)
     words = ["GOVERNMENT", "THAT", "NUMBER OF", "EMBASSY", "RN", "M", "C0NSUL", "OF", "AB"]
@@ -391,7 +393,11 @@ def test_token_channels_match_token_channel() -> None:
             c if rng.random() > 0.3 else rng.choice("ABEOXZ01") for c in rng.choice(words)
         ).replace(" ", "")
         targets = rng.sample(words, 5)
-        want = [(t, *found) for t in targets if (found := token_channel(garbled, t, 4)) is not None]
+        want = [
+            (t, *channel_logp(edit, len(garbled)))
+            for t in targets
+            if (edit := block_edit(garbled, t, 4)) is not None
+        ]
         assert list(token_channels(garbled, targets, 4)) == want
 
 
@@ -452,3 +458,16 @@ def test_logistic_fit_with_offset_adjusts_a_fitted_model() -> None:
     # The fitted model already says 50 %: nothing to adjust; it says 88 %: pull it down.
     assert abs(fit_logistic(rows, labels, offset=[0.0] * 40)[0]) < 1e-6
     assert fit_logistic(rows, labels, offset=[2.0] * 40)[0] < -1.9
+
+
+def test_untouched_tokens_of_mixed_case_text_stay_candidates_in_capitals_text(
+    lexicon: Lexicon,
+) -> None:
+    """A noisy token left alone in mixed-case text is still read in an all-caps cable."""
+    for key in [k for k in lexicon.cache if k.startswith("untouched:")]:
+        del lexicon.cache[key]  # the untouched-token cache lives on the lexicon
+    odd = "the minister said GOV#RNMENT would go"
+    caps = ["THE EMBASSY REPORTED THAT THE MINISTER SAID THE TALKS WILL CONTINUE NEXT WEEK"] * 3
+    correct_transcript(make([odd]), lexicon, CONFIG)
+    out = correct_transcript(make([*caps, odd]), lexicon, CONFIG)
+    assert [w.final_text for w in out.words if w.ocr_text == "GOV#RNMENT"] == ["GOVERNMENT"]

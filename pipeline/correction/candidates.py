@@ -119,25 +119,14 @@ class CandidateIndex:
         self.by_length = {n: "\n".join(sorted(words)) for n, words in by_length.items()}
         """Length -> the words of that length, one newline-separated string (regex scans)."""
 
-    def followers(self, word: str, length: int, lexicon: Lexicon, last: str = "") -> list[str]:
-        """The most frequent words after ``word`` with ``length`` letters (seen bigrams).
-
-        With ``last``, only followers ending in that letter.
-        """
-        return self.follower_table(lexicon).get((word, length, last), [])
-
     def follower_table(self, lexicon: Lexicon) -> dict[tuple[str, int, str], list[str]]:
-        """(word, length, last letter or "") -> its most frequent followers (``followers``)."""
+        """(word, length, last letter or "") -> its most frequent followers so shaped."""
         if self._followers is None:
             self._followers = _follower_table(lexicon)
         return self._followers
 
-    def next_words(self, word: str, lexicon: Lexicon) -> frozenset[str]:
-        """Words seen after ``word`` (cable, FRUS-wide or English bigrams)."""
-        return self.next_table(lexicon).get(word, frozenset())
-
     def next_table(self, lexicon: Lexicon) -> dict[str, frozenset[str]]:
-        """Word -> the words seen after it (``next_words``)."""
+        """Word -> the words seen after it (cable, FRUS-wide or English bigrams)."""
         if self._next is None:
             self._build_pair_tables(lexicon)
         assert self._next is not None
@@ -372,8 +361,8 @@ def candidate_index(lexicon: Lexicon) -> CandidateIndex:
     if index is None or tuple(index.prior_weights) != tuple(lexicon.weights):
         entries = set(_entries(lexicon))
         index = CandidateIndex(entries)
-        index.followers("", 1, lexicon)  # build the follower tables now, not mid-cable
-        index.next_words("", lexicon)
+        index.follower_table(lexicon)  # build the pair tables now, not mid-cable
+        index.next_table(lexicon)
         index.priors = {word: lexicon.unigram_logp(word) for word in entries}
         index.prior_weights = tuple(lexicon.weights)
         if cached is not None:
@@ -538,9 +527,7 @@ def _common_words(lexicon: Lexicon) -> frozenset[str]:
     return words
 
 
-def _prior(text: str, lexicon: Lexicon, priors: dict[str, float] | None = None) -> float:
-    if priors is None:
-        priors = candidate_index(lexicon).priors
+def _prior(text: str, lexicon: Lexicon, priors: dict[str, float]) -> float:
     total = 0.0
     for word in text.split(" "):
         value = priors.get(word)

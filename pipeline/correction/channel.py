@@ -128,40 +128,17 @@ def block_edit(garbled: str, target: str, max_block: int) -> Edit | None:
     return Edit(i, gm, tm)
 
 
-def token_channel(garbled: str, target: str, max_block: int) -> tuple[float, Source] | None:
-    """``channel_logp(block_edit(garbled, target, max_block), len(garbled))``, or None.
-
-    The candidate generator's fast path: no ``Edit`` is built and the middles' log
-    probabilities are cached.
-    """
-    n, m = len(garbled), len(target)
-    limit = n if n < m else m
-    i = _common_prefix(garbled, target, limit)
-    j = _common_suffix(garbled, target, limit - i)
-    width = n - j - i
-    if width > max_block or m - j - i > max_block + 1:
-        return None
-    tm = target[i : m - j]
-    spaces = tm.count(" ")
-    if (not width and not tm) or spaces > 1 or len(tm) - spaces > max_block:
-        return None
-    logp, source = _middle_logp(garbled[i : n - j], tm)
-    intact = n - width
-    if intact < 4 or intact * 2 <= n:
-        logp += _UNRECOGNIZABLE_LOGP
-    return logp, source
-
-
 _UNRECOGNIZABLE_LOGP = math.log(0.01)
 
 
 def token_channels(
     garbled: str, targets: Iterable[str], max_block: int
 ) -> Iterator[tuple[str, float, Source]]:
-    """``(target, *token_channel(garbled, target, max_block))`` for each target it reaches.
+    """``(target, *channel_logp(edit, len(garbled)))`` for each target ``block_edit`` reaches.
 
-    The batch form of ``token_channel``: the garbled token's prefixes and suffixes are cut
-    once, each target is only compared against them.
+    ``edit`` is ``block_edit(garbled, target, max_block)``, skipped when None. The candidate
+    generator's fast path: no ``Edit`` is built, and the garbled token's prefixes and
+    suffixes are cut once, each target is only compared against them.
     """
     n = len(garbled)
     prefixes = [garbled[:k] for k in range(n + 1)]
