@@ -7,6 +7,7 @@ import random
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -355,3 +356,13 @@ def test_fuzz_build_never_fails_unexpectedly(lines: list[str]) -> None:
         real = [w for w in transcript.words if w.page is not None]
         assert len(real) == len(pages[0].words)
         assert [w.index for w in transcript.words] == list(range(len(transcript.words)))
+
+
+def test_reviewer_name_loses_the_quotes_read_around_it() -> None:
+    from pipeline.structure import _add_review_line
+
+    box: dict[str, Any] = {"lines": [], "categories": [], "reviewed_by": None, "date": None}
+    _add_review_line(box, "Reviewed by: \u2018E. Green")
+    assert box["reviewed_by"] == "E. Green"
+    _add_review_line(box, "Reviewed by: \u2019 ")
+    assert box["reviewed_by"] == "E. Green"  # nothing left of the name: the earlier one stays

@@ -419,6 +419,10 @@ def _metadata(
     }
 
 
+_NAME_EDGES = " '\"`\u2018\u2019\u201c\u201d,;:"
+"""Quotes and punctuation OCR reads around a handwritten reviewer name (``\u2018Ehery``)."""
+
+
 def _add_review_line(box: dict[str, Any], text: str) -> None:
     clean = re.sub(r"</?[a-z]+>|\*", "", text).strip()
     box["lines"].append(clean)
@@ -426,8 +430,9 @@ def _add_review_line(box: dict[str, Any], text: str) -> None:
     if category and category.group(1).upper() not in box["categories"]:
         box["categories"].append(category.group(1).upper())
     by = re.search(r"(?:Reviewed|Received)\s+by:?\s*(.*)$", clean, re.IGNORECASE)
-    if by and by.group(1).strip():
-        box["reviewed_by"] = by.group(1).strip()
+    name = by.group(1).strip(_NAME_EDGES) if by else ""
+    if name:
+        box["reviewed_by"] = name
     date = re.search(r"(\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{2,4})", clean)
     if date and re.match(r"^\W*(Date\W*)?\d", clean, re.IGNORECASE):
         box["date"] = date.group(1).replace(" ", "")
