@@ -50,7 +50,7 @@ MULTI_CONFUSIONS: dict[tuple[str, str], float] = {
 }
 """(garbled chars, intended chars) -> weight, for upper-cased text."""
 
-DROP_LOGP = math.log(0.02)
+DROP_LOGP = math.log(0.05)
 """One dropped character."""
 DROP_MORE_LOGP = math.log(0.6)
 """Each further dropped character (drops of 1-3 characters are about equally common)."""
@@ -60,7 +60,7 @@ INSERT_MORE_LOGP = math.log(0.1)
 """Each further inserted character."""
 BURST_LOGP = math.log(0.01)
 """One substituted character (a burst of one)."""
-BURST_MORE_LOGP = math.log(0.15)
+BURST_MORE_LOGP = math.log(0.08)
 """Each further character of a burst (random letters: wider is rarer)."""
 
 LENGTH_CHANGE_LOGP = math.log(0.01)
@@ -128,7 +128,7 @@ def block_edit(garbled: str, target: str, max_block: int) -> Edit | None:
     return Edit(i, gm, tm)
 
 
-_UNRECOGNIZABLE_LOGP = math.log(0.01)
+_UNRECOGNIZABLE_LOGP = math.log(0.1)
 
 
 def token_channels(
