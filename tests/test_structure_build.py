@@ -366,3 +366,24 @@ def test_reviewer_name_loses_the_quotes_read_around_it() -> None:
     assert box["reviewed_by"] == "E. Green"
     _add_review_line(box, "Reviewed by: \u2019 ")
     assert box["reviewed_by"] == "E. Green"  # nothing left of the name: the earlier one stays
+
+
+@pytest.mark.parametrize(
+    ("lines", "reviewer", "date"),
+    [
+        (["Rewewed ty Elfiner", "Date: 9/8/94."], "Elfiner", "9/8/94"),
+        (["Reviewed by: \u2018Ehery", "Date. 9/8, 94"], "Ehery", "9/8/94"),
+        (["Reviewed: F. Kelly", "9/8/74"], "F. Kelly", "9/8/74"),
+        (["Review 3/4/5", "Rewiewd E. Green", "NODIS REVIEW"], None, None),
+        (["Cat. C - Date of review: 9/8/94"], None, None),
+    ],
+)
+def test_review_box_labels_misread_by_ocr_still_find_reviewer_and_date(
+    lines: list[str], reviewer: str | None, date: str | None
+) -> None:
+    from pipeline.structure import _add_review_line
+
+    box: dict[str, Any] = {"lines": [], "categories": [], "reviewed_by": None, "date": None}
+    for line in lines:
+        _add_review_line(box, line)
+    assert (box["reviewed_by"], box["date"]) == (reviewer, date)

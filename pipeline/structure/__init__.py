@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 from pipeline.records import (
     HEADER_FIELDS,
     Action,
@@ -423,19 +425,52 @@ _NAME_EDGES = " '\"`\u2018\u2019\u201c\u201d,;:"
 """Quotes and punctuation OCR reads around a handwritten reviewer name (``\u2018Ehery``)."""
 
 
+def _label_rest(text: str, label: str, follower: str | None = None) -> str | None:
+    """The text after ``label`` (and ``follower``) at the start of a line read by OCR, or None.
+
+    Labels typed on a declassification stamp are often misread (``Rewewed ty``): a word
+    matches when its letters are within a third of the label's length in edits (at least
+    one); a label matched with more than one edit must be followed by ``follower``.
+    """
+    words = text.split()
+    if not words or not _near(words[0], label, max(1, len(label) // 3)):
+        return None
+    rest = words[1:]
+    if follower is not None:
+        if rest and _near(rest[0], follower, 1):
+            rest = rest[1:]
+        elif not _near(words[0], label, 1):
+            return None  # a loosely matched label needs its follower too
+    return " ".join(rest)
+
+
+def _near(word: str, label: str, edits: int) -> bool:
+    letters = "".join(filter(str.isalpha, word)).lower()
+    return bool(letters) and Levenshtein.distance(letters, label) <= edits
+
+
+_DATE = re.compile(r"(\d{1,2})\s*[/,.-]\s*(\d{1,2})\s*[/,.-]\s*(\d{2,4})\b")
+"""Month, day and year of a review date; OCR may read a slash as a comma or a point."""
+
+
 def _add_review_line(box: dict[str, Any], text: str) -> None:
     clean = re.sub(r"</?[a-z]+>|\*", "", text).strip()
     box["lines"].append(clean)
     category = re.search(r"Cat\s*\.?\s*\)?\s*([ABC])\b", clean, re.IGNORECASE)
     if category and category.group(1).upper() not in box["categories"]:
         box["categories"].append(category.group(1).upper())
-    by = re.search(r"(?:Reviewed|Received)\s+by:?\s*(.*)$", clean, re.IGNORECASE)
-    name = by.group(1).strip(_NAME_EDGES) if by else ""
-    if name:
+    rest = _label_rest(clean, "reviewed", "by")
+    if rest is None:
+        rest = _label_rest(clean, "received", "by")
+    name = rest.strip(_NAME_EDGES) if rest else ""
+    if any(c.isalpha() for c in name):
         box["reviewed_by"] = name
-    date = re.search(r"(\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{2,4})", clean)
-    if date and re.match(r"^\W*(Date\W*)?\d", clean, re.IGNORECASE):
-        box["date"] = date.group(1).replace(" ", "")
+    dated = _label_rest(clean, "date")
+    if dated is None and clean[:1].isdigit():
+        dated = clean
+    date = _DATE.search(dated) if dated is not None else None
+    if date:
+        box["date"] = "/".join(date.groups())
 
 
 def _page_infos(pages: Sequence[OcrPage], ordered: list[Unit]) -> list[PageInfo]:
