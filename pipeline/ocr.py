@@ -37,6 +37,7 @@ from PIL import Image
 
 from pipeline.config import OcrConfig
 from pipeline.errors import InputError, MissingDependencyError
+from pipeline.layout import add_dash_rows, read_rows_across_blocks
 from pipeline.records import Box, OcrPage, OcrWord, PageRef, ProcessingStep
 
 _INSTALL = "apt-get install tesseract-ocr"
@@ -571,6 +572,8 @@ def recognize(image: np.ndarray, ref: PageRef, config: OcrConfig, dpi: int) -> O
     words = drop_noise(
         words_from_tesseract_data(data, ref), config.noise_below, config.noise_line_chars
     )
+    words = read_rows_across_blocks(words, config.rows_aligned)
+    words = add_dash_rows(image, words, config.dash_rows)
     height, width = image.shape[:2]
     step = ProcessingStep(
         "ocr",

@@ -90,6 +90,18 @@ CANDIDATES = (
         ocr=(("noise_below", 0.0),),
     ),
     Candidate(
+        "default without row reading",
+        DEFAULT_PREPROCESS_STEPS,
+        retry_below=OcrConfig().retry_below,
+        ocr=(("rows_aligned", 0.0),),
+    ),
+    Candidate(
+        "default without dash rows",
+        DEFAULT_PREPROCESS_STEPS,
+        retry_below=OcrConfig().retry_below,
+        ocr=(("dash_rows", 0),),
+    ),
+    Candidate(
         "default without blacklist",
         DEFAULT_PREPROCESS_STEPS,
         retry_below=OcrConfig().retry_below,

@@ -34,6 +34,8 @@ def test_toml_overrides_and_lists_become_tuples(tmp_path: Path) -> None:
         ("[output]\nformats = ['docx']\n", "unknown output format"),
         ("[ingest]\nfirst_page = 5\nlast_page = 2\n", "after last page"),
         ("[correction]\napply_above = 0.3\nflag_above = 0.6\n", "thresholds"),
+        ("[ocr]\nrows_aligned = 1.5\n", "rows_aligned must be 0-1"),
+        ("[ocr]\ndash_rows = -1\n", "dash_rows must be 0 or more"),
         ("not toml = = =", "not valid TOML"),
     ],
 )

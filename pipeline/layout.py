@@ -1,0 +1,360 @@
+"""Reading order and typed rules after OCR: what Tesseract's layout analysis gets wrong.
+
+Two corrections of a page's words, both measured on real typed pages (``OcrConfig``):
+
+- ``read_rows_across_blocks``: side-by-side blocks whose lines share baselines (a
+  letterhead, a typed table) are read row by row, as a person reads them; columns of
+  running text keep Tesseract's order.
+- ``add_dash_rows``: rows of typed hyphens that Tesseract reads as nothing (separator
+  lines, the dashes before a serial) are found in the image and added as words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from pipeline.records import Box, OcrWord
+
+_ALNUM = re.compile(r"[^\W_]")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Line:
+    """A text line of a page: its words, block and extent."""
+
+    words: tuple[OcrWord, ...]
+    block: int
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    @property
+    def height(self) -> int:
+        return max(1, self.bottom - self.top)
+
+
+def _page_lines(words: Sequence[OcrWord]) -> list[_Line] | None:
+    """The page's lines in reading order; ``None`` when a word has no box."""
+    grouped: dict[int, list[OcrWord]] = {}
+    for word in words:
+        if word.box is None:
+            return None
+        grouped.setdefault(word.line, []).append(word)
+    lines = []
+    for number in sorted(grouped):
+        line = grouped[number]
+        boxes = [w.box for w in line if w.box is not None]
+        lines.append(
+            _Line(
+                tuple(line),
+                line[0].block,
+                min(b.left for b in boxes),
+                min(b.top for b in boxes),
+                max(b.right for b in boxes),
+                max(b.bottom for b in boxes),
+            )
+        )
+    return lines
+
+
+def _beside(a: _Line | tuple[int, int, int, int], b: _Line | tuple[int, int, int, int]) -> bool:
+    """Whether two extents (left, top, right, bottom) overlap vertically but not horizontally."""
+    la, ta, ra, ba = (a.left, a.top, a.right, a.bottom) if isinstance(a, _Line) else a
+    lb, tb, rb, bb = (b.left, b.top, b.right, b.bottom) if isinstance(b, _Line) else b
+    return min(ba, bb) > max(ta, tb) and (ra <= lb or rb <= la)
+
+
+def _same_row(a: _Line, b: _Line, tolerance: float) -> bool:
+    """Whether two lines of similar type size sit on the same baseline."""
+    low, high = sorted((a.height, b.height))
+    return low >= _SIMILAR_SIZE * high and abs(a.middle - b.middle) <= tolerance * low
+
+
+_SIMILAR_SIZE = 0.6
+"""Smallest ratio of line heights for two lines to count as the same row of type."""
+
+
+def _rows(lines: Sequence[_Line], tolerance: float) -> list[_Line]:
+    """``lines`` row by row: top to bottom, lines on the same baseline left to right."""
+    rows: list[list[_Line]] = []
+    for line in sorted(lines, key=lambda item: item.middle):
+        row = rows[-1] if rows else None
+        if (
+            row
+            and all(_beside(line, other) for other in row)
+            and _same_row(line, row[0], _ROW_TOLERANCE)
+        ):
+            row.append(line)
+        else:
+            rows.append([line])
+    return [line for row in rows for line in sorted(row, key=lambda item: item.left)]
+
+
+_ROW_TOLERANCE = 0.4
+"""Largest distance between the middles of two lines on one row, in line heights."""
+
+_RUN_ON = (",", ";", "-")
+"""Endings of a line whose phrase goes on in the line below it."""
+
+
+def read_rows_across_blocks(words: Sequence[OcrWord], min_aligned: float) -> tuple[OcrWord, ...]:
+    """Read side-by-side blocks whose lines share baselines row by row.
+
+    Tesseract's layout analysis may split a letterhead or a typed table into blocks side by
+    side (names on the left, names on the right) and read them one after the other, while
+    the page is read across: each row left to right, then the next row. Blocks that overlap
+    vertically but not horizontally are grouped (transitively); in a group, the lines that
+    lie beside another block of the group are checked for a line of similar type size in
+    such a block on the same baseline (middles within 0.4 line heights). When at least
+    ``min_aligned`` of them have one, the group is read row by row, at the place of its
+    first line; otherwise (columns of text, whose lines fall between each other's, or
+    margin notes) its blocks keep Tesseract's order. Lines are numbered again from 0.
+    ``min_aligned`` 0 keeps Tesseract's order everywhere.
+    """
+    lines = _page_lines(words) if min_aligned > 0 else None
+    if not lines:
+        return tuple(words)
+    extents: dict[int, tuple[int, int, int, int]] = {}
+    for line in lines:
+        left, top, right, bottom = extents.get(
+            line.block, (line.left, line.top, line.right, line.bottom)
+        )
+        extents[line.block] = (
+            min(left, line.left),
+            min(top, line.top),
+            max(right, line.right),
+            max(bottom, line.bottom),
+        )
+    blocks = list(extents)
+    group = {block: block for block in blocks}
+
+    def root(block: int) -> int:
+        while group[block] != block:
+            block = group[block]
+        return block
+
+    for i, a in enumerate(blocks):
+        for b in blocks[i + 1 :]:
+            if _beside(extents[a], extents[b]):
+                group[root(b)] = root(a)
+    members: dict[int, list[_Line]] = {}
+    for line in lines:
+        members.setdefault(root(line.block), []).append(line)
+    order: dict[int, list[_Line]] = {}
+    for key, group_lines in members.items():
+        neighbours = {
+            a: [b for b in extents if b != a and root(b) == key and _beside(extents[a], extents[b])]
+            for a in {line.block for line in group_lines}
+        }
+        beside = aligned = run_on = 0
+        for i, line in enumerate(group_lines):
+            near = [b for b in neighbours[line.block] if _beside(line, extents[b])]
+            if near:
+                beside += 1
+                aligned += any(
+                    _same_row(line, other, _ROW_TOLERANCE)
+                    for other in group_lines
+                    if other.block in near
+                )
+                below = group_lines[i + 1] if i + 1 < len(group_lines) else None
+                if below is not None and below.block == line.block:
+                    run_on += line.words[-1].text.endswith(_RUN_ON)
+        if beside and aligned >= min_aligned * beside and not run_on:
+            order[key] = _rows(group_lines, _ROW_TOLERANCE)
+    if not order:
+        return tuple(words)
+    reordered = set(order)
+    result: list[OcrWord] = []
+    number = 0
+    for line in lines:
+        key = root(line.block)
+        if key in reordered:
+            if key not in order:
+                continue  # read with the first line of its group
+            sequence = order.pop(key)
+        else:
+            sequence = [line]
+        for item in sequence:
+            result.extend(dataclasses.replace(w, line=number) for w in item.words)
+            number += 1
+    return tuple(result)
+
+
+_DASH_CONFIDENCE = 0.9
+"""Confidence given to a row of dashes found in the image."""
+
+
+def _type_size(words: Sequence[OcrWord]) -> tuple[float, float] | None:
+    """Median character pitch and word height of the page's words of 3+ characters."""
+    sized = [w for w in words if w.box is not None and len(w.text) >= 3 and _ALNUM.search(w.text)]
+    if not sized:
+        return None
+    pitch = float(np.median([w.box.width / len(w.text) for w in sized if w.box is not None]))
+    height = float(np.median([w.box.height for w in sized if w.box is not None]))
+    return pitch, height
+
+
+def find_dash_rows(
+    image: np.ndarray, words: Sequence[OcrWord], min_dashes: int
+) -> list[tuple[int, Box]]:
+    """Rows of typed hyphens (separator lines) that no word covers: (dashes, extent).
+
+    Tesseract's layout analysis takes a row of dashes for a rule or for noise and reads
+    nothing there. A dash is a dark connected component (Otsu threshold) outside every
+    word box, flat (at least 1.5 times as wide as high, at most 0.3 word heights high) and
+    about a character wide (0.25-1.1 pitches, from the page's words). A row is at least
+    ``min_dashes`` dashes on one level, as a typewriter leaves them: of one width (within
+    30 %), each starting one step (0.6-1.5 pitches, within 20 %) after the last, or two
+    steps where one dash did not print, with a gap between them, and nothing else inked
+    within 0.4 word heights above or below (an ``=`` line, an underline, ruled paper).
+    Specks along a faint rule or a paper edge are irregular and are not taken.
+    """
+    size = _type_size(words)
+    if size is None or min_dashes <= 0:
+        return []
+    pitch, height = size
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    left, top = stats[1:count, cv2.CC_STAT_LEFT], stats[1:count, cv2.CC_STAT_TOP]
+    width, tall = stats[1:count, cv2.CC_STAT_WIDTH], stats[1:count, cv2.CC_STAT_HEIGHT]
+    flat = (
+        (width >= 0.25 * pitch)
+        & (width <= 1.1 * pitch)
+        & (tall <= 0.3 * height)
+        & (width >= 1.5 * tall)
+    )
+    covered = np.zeros(gray.shape[:2], dtype=bool)
+    for word in words:
+        if word.box is not None:
+            box = word.box
+            covered[box.top : box.bottom, box.left : box.right] = True
+    dashes = sorted(
+        _Dash(int(left[i]), int(top[i]), int(width[i]), int(tall[i]))
+        for i in np.flatnonzero(flat)
+        if not covered[top[i] + tall[i] // 2, left[i] + width[i] // 2]
+    )
+    chains: list[list[_Dash]] = []
+    for dash in dashes:
+        for chain in chains:
+            if _continues(chain, dash, pitch, height):
+                chain.append(dash)
+                break
+        else:
+            chains.append([dash])
+    found: list[tuple[int, Box]] = []
+    for row in chains:
+        if len(row) < min_dashes:
+            continue
+        box = _extent(row)
+        # Nothing else may be inked just above or below the row: not an "=" line, an
+        # underline under text, or ruled paper.
+        margin = int(round(0.4 * height))
+        around = ink[max(0, box.top - margin) : box.bottom + margin, box.left : box.right]
+        own = ink[box.top : box.bottom, box.left : box.right]
+        if np.count_nonzero(around) - np.count_nonzero(own) <= 0.25 * np.count_nonzero(own):
+            found.append((round((row[-1].left - row[0].left) / _step(row)) + 1, box))
+    return found
+
+
+@dataclasses.dataclass(frozen=True, slots=True, order=True)
+class _Dash:
+    """A dash-shaped ink component."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+
+    @property
+    def middle(self) -> float:
+        return self.top + self.height / 2
+
+
+def _step(chain: Sequence[_Dash]) -> float:
+    """The distance from one dash of ``chain`` to the next (its smallest regular step)."""
+    steps = sorted(b.left - a.left for a, b in itertools.pairwise(chain))
+    return float(steps[len(steps) // 4])
+
+
+def _continues(chain: Sequence[_Dash], dash: _Dash, pitch: float, height: float) -> bool:
+    """Whether ``dash`` is the next dash of ``chain`` (see ``find_dash_rows``)."""
+    last = chain[-1]
+    step = dash.left - last.left
+    if abs(dash.middle - last.middle) > 0.15 * height or dash.left < last.left + last.width + 1:
+        return False
+    if not 0.7 * chain[0].width <= dash.width <= chain[0].width / 0.7:
+        return False
+    if len(chain) == 1:
+        return 0.6 * pitch <= step <= 1.5 * pitch
+    regular = _step(chain)
+    return any(abs(step - k * regular) <= 0.2 * regular for k in (1, 2))
+
+
+def _extent(chain: Sequence[_Dash]) -> Box:
+    top = min(d.top for d in chain)
+    bottom = max(d.top + d.height for d in chain)
+    right = chain[-1].left + chain[-1].width
+    return Box(chain[0].left, top, right - chain[0].left, bottom - top)
+
+
+def add_dash_rows(
+    image: np.ndarray, words: Sequence[OcrWord], min_dashes: int
+) -> tuple[OcrWord, ...]:
+    """``words`` with the rows of typed dashes ``find_dash_rows`` finds.
+
+    A row is a word of as many hyphens as it has dashes. A row on the level of a text line
+    beside it (``-----017011 221610Z``) is a word of the nearest such line, in its place from
+    left to right; any other row is a line of its own, read after the nearest line above it
+    that it overlaps horizontally (at the top of the page when there is none). Lines are
+    numbered again from 0. ``min_dashes`` 0 adds nothing.
+    """
+    rows = find_dash_rows(image, words, min_dashes) if min_dashes > 0 else []
+    lines = _page_lines(words) if rows else None
+    if not rows or lines is None:
+        return tuple(words)
+    inside: dict[int, list[Box]] = {}  # line index -> rows on its level
+    after: dict[int, list[Box]] = {}  # line index (-1: page top) -> rows below it
+    for box in sorted((box for _, box in rows), key=lambda box: box.top):
+        dash = _Line((), 0, box.left, box.top, box.right, box.bottom)
+        level = [i for i, line in enumerate(lines) if line.top <= dash.middle <= line.bottom]
+        level = [i for i in level if _beside(lines[i], dash)]
+        if level:
+            gap = {i: max(lines[i].left - box.right, box.left - lines[i].right) for i in level}
+            inside.setdefault(min(level, key=lambda i: gap[i]), []).append(box)
+            continue
+        above = [
+            i
+            for i, line in enumerate(lines)
+            if line.bottom <= dash.middle and line.left < box.right and box.left < line.right
+        ]
+        after.setdefault(max(above, key=lambda i: lines[i].bottom, default=-1), []).append(box)
+    counts = {box: dashes for dashes, box in rows}
+
+    def dash_word(box: Box, line: int, block: int) -> OcrWord:
+        return OcrWord("-" * counts[box], _DASH_CONFIDENCE, box, line, block)
+
+    result: list[OcrWord] = []
+    number = 0
+    for i, line in [(-1, None), *enumerate(lines)]:
+        if line is not None:
+            extra = [dash_word(box, number, line.block) for box in inside.get(i, [])]
+            placed = [dataclasses.replace(w, line=number) for w in line.words]
+            result.extend(sorted([*placed, *extra], key=lambda w: w.box.left if w.box else 0))
+            number += 1
+        block = lines[max(i, 0)].block
+        for box in after.get(i, []):
+            result.append(dash_word(box, number, block))
+            number += 1
+    return tuple(result)
