@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import itertools
 import os
 import re
 import shlex
@@ -317,6 +318,43 @@ def drop_noise(words: Sequence[OcrWord], below: float, line_chars: int) -> tuple
     return tuple(dataclasses.replace(w, line=numbers[w.line]) for w in kept if w.line in numbers)
 
 
+def drop_fragments(words: Sequence[OcrWord], below: float) -> tuple[OcrWord, ...]:
+    """Drop the words read from handwriting or a stamp beside a typed line.
+
+    A line is cut into runs of words wherever the gap between two words exceeds
+    ``FRAGMENT_GAP`` times the line's median word height; a run whose mean confidence is
+    under ``below`` goes, as long as another run of the line stays (Tesseract reads a
+    signature or a letterhead's ornament beside typed text into near-zero-confidence
+    garbage: ``jdpcinae: siden``). ``below`` 0 keeps all.
+    """
+    if below <= 0:
+        return tuple(words)
+    lines: dict[int, list[OcrWord]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    dropped: set[int] = set()
+    for line in lines.values():
+        boxes = [w.box for w in line]
+        if len(line) < 2 or any(box is None for box in boxes):
+            continue
+        gap = FRAGMENT_GAP * float(np.median([box.height for box in boxes if box is not None]))
+        runs: list[list[OcrWord]] = [[line[0]]]
+        for a, b in itertools.pairwise(line):
+            if a.box is not None and b.box is not None and b.box.left - a.box.right > gap:
+                runs.append([b])
+            else:
+                runs[-1].append(b)
+        if len(runs) > 1:
+            for run in runs:
+                if sum(w.confidence or 0.0 for w in run) / len(run) < below:
+                    dropped.update(id(w) for w in run)
+    return tuple(w for w in words if id(w) not in dropped)
+
+
+FRAGMENT_GAP = 3.0
+"""Gap between two words of a line, in word heights, that sets them in separate runs."""
+
+
 def data_from_word_rows(rows: Iterable[WordRow]) -> dict[str, list[Any]]:
     """Turn words from Tesseract's result iterator into ``image_to_data`` columns.
 
@@ -572,6 +610,7 @@ def recognize(image: np.ndarray, ref: PageRef, config: OcrConfig, dpi: int) -> O
     words = drop_noise(
         words_from_tesseract_data(data, ref), config.noise_below, config.noise_line_chars
     )
+    words = drop_fragments(words, config.fragment_below)
     words = read_rows_across_blocks(words, config.rows_aligned)
     words = add_dash_rows(image, words, config.dash_rows)
     height, width = image.shape[:2]

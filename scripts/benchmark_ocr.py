@@ -96,6 +96,12 @@ CANDIDATES = (
         ocr=(("rows_aligned", 0.0),),
     ),
     Candidate(
+        "default without fragment filter",
+        DEFAULT_PREPROCESS_STEPS,
+        retry_below=OcrConfig().retry_below,
+        ocr=(("fragment_below", 0.0),),
+    ),
+    Candidate(
         "default without dash rows",
         DEFAULT_PREPROCESS_STEPS,
         retry_below=OcrConfig().retry_below,

@@ -36,6 +36,7 @@ def test_toml_overrides_and_lists_become_tuples(tmp_path: Path) -> None:
         ("[correction]\napply_above = 0.3\nflag_above = 0.6\n", "thresholds"),
         ("[ocr]\nrows_aligned = 1.5\n", "rows_aligned must be 0-1"),
         ("[ocr]\ndash_rows = -1\n", "dash_rows must be 0 or more"),
+        ("[ocr]\nfragment_below = 2\n", "fragment_below must be 0-1"),
         ("not toml = = =", "not valid TOML"),
     ],
 )
