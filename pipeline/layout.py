@@ -11,6 +11,7 @@ Two corrections of a page's words, both measured on real typed pages (``OcrConfi
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 import re
@@ -245,14 +246,7 @@ def find_dash_rows(
         for i in np.flatnonzero(flat)
         if not covered[top[i] + tall[i] // 2, left[i] + width[i] // 2]
     )
-    chains: list[list[_Dash]] = []
-    for dash in dashes:
-        for chain in chains:
-            if _continues(chain, dash, pitch, height):
-                chain.append(dash)
-                break
-        else:
-            chains.append([dash])
+    chains = _chain_dashes(dashes, pitch, height)
     found: list[tuple[int, Box]] = []
     for row in chains:
         if len(row) < min_dashes:
@@ -280,6 +274,45 @@ class _Dash:
     @property
     def middle(self) -> float:
         return self.top + self.height / 2
+
+
+def _chain_dashes(dashes: Sequence[_Dash], pitch: float, height: float) -> list[list[_Dash]]:
+    """Dashes (sorted left to right) in chains: each joins the oldest chain it continues.
+
+    Only chains that can still grow are searched: those whose last dash is on a nearby
+    level (bands of 0.15 word heights, the level tolerance of ``_continues``) and at most
+    four pitches to the left (beyond the longest step). A page of specks stays linear.
+    """
+    band = max(1.0, 0.15 * height)
+    reach = 4.0 * pitch
+    chains: list[list[_Dash]] = []
+    open_chains: dict[int, list[int]] = {}  # level band -> ids of chains ending there
+
+    def level(dash: _Dash) -> int:
+        return int(dash.middle // band)
+
+    for dash in dashes:
+        here = level(dash)
+        joined: int | None = None
+        for near in (here - 1, here, here + 1):
+            ids = open_chains.get(near)
+            if not ids:
+                continue
+            ids[:] = [c for c in ids if chains[c][-1].left >= dash.left - reach]
+            for c in ids:
+                if joined is not None and c > joined:
+                    break
+                if _continues(chains[c], dash, pitch, height):
+                    joined = c
+                    break
+        if joined is None:
+            joined = len(chains)
+            chains.append([dash])
+        else:
+            open_chains[level(chains[joined][-1])].remove(joined)
+            chains[joined].append(dash)
+        bisect.insort(open_chains.setdefault(here, []), joined)
+    return chains
 
 
 def _step(chain: Sequence[_Dash]) -> float:

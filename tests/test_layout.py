@@ -118,3 +118,15 @@ def test_dashes_on_the_level_of_a_line_join_it() -> None:
     added = add_dash_rows(page, words, 5)
     assert _texts(added) == ["----- 017101 221612Z /41"]
     assert {w.line for w in added} == {0}
+
+
+def test_a_dash_row_is_found_on_a_page_full_of_flat_specks() -> None:
+    words = [*_line_words(1, 0, 100, 100, "Care", "of", "Cooks,")]
+    page = _dash_page(words)
+    rng = np.random.default_rng(0)
+    for _ in range(5000):  # dash-shaped specks all over the lower page
+        x, y = int(rng.integers(0, 1580)), int(rng.integers(400, 795))
+        page[y : y + 4, x : x + 16] = 0
+    for i in range(12):
+        page[250:258, 300 + 30 * i : 320 + 30 * i] = 0
+    assert find_dash_rows(page, words, 5) == [(12, Box(300, 250, 350, 8))]
