@@ -24,6 +24,7 @@ from pipeline.correction.calibrate import softmax
 from pipeline.correction.candidates import generate, is_noisy
 from pipeline.correction.features import ChangeEvidence, change_features
 from pipeline.correction.langmodel import DocumentCache, sequence_logp, unknown_logp
+from pipeline.correction.punctuation import speck_period
 from pipeline.lexicon import Lexicon
 from pipeline.records import Action, ProcessingStep, Source, Transcript, TranscriptWord, Zone
 
@@ -509,6 +510,36 @@ def _make_consistent(
     return count
 
 
+def _drop_speck_periods(words: list[TranscriptWord], order: list[int], ctx: _Context) -> int:
+    """Remove periods read from specks between two words of a sentence (``THE. SOVIETS``).
+
+    ``pipeline.correction.punctuation`` gives the posterior; the bands are those of word
+    changes. Returns the number of words changed.
+    """
+    count = 0
+    for i, j in zip(order, order[1:], strict=False):
+        word = words[i]
+        if word.action is not Action.KEPT or words[j].paragraph != word.paragraph:
+            continue
+        judged = speck_period(ctx.lexicon, word.final_text, words[j].final_text)
+        if judged is None:
+            continue
+        text, post = judged
+        action = band(post, ctx.config, ctx.all_caps)
+        if action is None:
+            continue
+        words[i] = dataclasses.replace(
+            word,
+            final_text=text,
+            action=action,
+            source=Source.CONFUSION,
+            posterior=round(post, 4),
+            alternatives=(word.final_text,),
+        )
+        count += 1
+    return count
+
+
 def correct_transcript(
     transcript: Transcript, lexicon: Lexicon, config: CorrectionConfig
 ) -> Transcript:
@@ -605,6 +636,8 @@ def correct_transcript(
         occurrences.setdefault(w.final_text, []).append((i, decision))
         words[i] = _decided(w, decision)
     changed += _make_consistent(words, occurrences)
+    if all_caps:
+        changed += _drop_speck_periods(words, remaining, ctx)
     step = ProcessingStep(
         "correct",
         f"cable-vocabulary correction ({'all-caps' if all_caps else 'mixed-case, conservative'})",

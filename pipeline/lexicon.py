@@ -190,15 +190,22 @@ class Lexicon:
     frus_total: int = 1
     cable_trigrams: Mapping[str, int] = field(default_factory=dict)
     """Cable word triple counts (triples seen at least twice)."""
+    period_after: Mapping[str, int] = field(default_factory=dict)
+    """Times each word is followed by a period in cable text."""
+    period_before: Mapping[str, int] = field(default_factory=dict)
+    """Times a period precedes each word in cable text."""
     weights: tuple[float, float, float] = (0.7, 0.0, 0.3)
     """Interpolation weights of the cable, FRUS-wide and English models."""
     cache: dict[str, object] = field(default_factory=dict)
     """Structures built on first use (the candidate index)."""
 
     char_contexts: dict[str, int] = field(default_factory=dict)
+    period_rate: float = 0.0
+    """Share of cable words followed by a period."""
 
     def __post_init__(self) -> None:
         self.cable_total = max(1, sum(self.cable_unigrams.values()))
+        self.period_rate = sum(self.period_after.values()) / self.cable_total
         self.english_total = max(1, sum(self.english_unigrams.values()))
         self.frus_total = max(1, sum(self.frus_unigrams.values()))
         if self.frus_unigrams:
@@ -466,6 +473,8 @@ def load_lexicon(config: CorrectionConfig) -> Lexicon:
         frus_unigrams=payload.get("frus_unigrams", {}),
         frus_bigrams=payload.get("frus_bigrams", {}),
         cable_trigrams=payload.get("cable_trigrams", {}),
+        period_after=payload.get("period_after", {}),
+        period_before=payload.get("period_before", {}),
         char_trigrams=payload.get("char_trigrams", {}),
         calibration=_read_calibration(folder / CALIBRATION_FILE),
     )

@@ -84,6 +84,37 @@ def _trigrams(texts: Iterable[str]) -> Counter[str]:
     return Counter({k: v for k, v in counts.items() if v >= 2})
 
 
+_PUNCTUATED = re.compile(r"^[\"'(]*([A-Z]+)([.,;:]?)[\"')]*$")
+
+
+def _period_counts(texts: Iterable[str]) -> tuple[Counter[str], Counter[str]]:
+    """How often each word is followed by a period, and how often one precedes it.
+
+    Words are whitespace tokens with at most a quote or bracket around them and one
+    punctuation mark after; a token ending in a period (``3.``, ``U.S.``) also marks the next
+    word as coming after one (paragraph numbers start sentences too).
+    """
+    after: Counter[str] = Counter()
+    before: Counter[str] = Counter()
+    for text in texts:
+        previous_period = False
+        for line in text.replace("\u2019", "'").splitlines():
+            if _PAGE_LINE.match(line):
+                continue
+            for token in _BRACKETED.sub(" ", line).upper().split():
+                match = _PUNCTUATED.match(token)
+                if match is None:
+                    previous_period = token.endswith(".")
+                    continue
+                word, mark = match.groups()
+                if previous_period:
+                    before[word] += 1
+                if mark == ".":
+                    after[word] += 1
+                previous_period = mark == "."
+    return after, before
+
+
 def historylab_body(path: Path) -> str:
     """Plain body text of a History Lab file: after ``@@@``, ``[[``/``|| N]]`` markup removed."""
     raw = path.read_text(encoding="utf-8-sig", errors="replace")
@@ -242,6 +273,7 @@ def build(shared: Path, out: Path) -> dict[str, object]:
     cable_uni, cable_bi = _count(texts)
     cable_bi = Counter({k: v for k, v in cable_bi.items() if v >= 2})
     cable_tri = _trigrams(texts)
+    period_after, period_before = _period_counts(texts)
     frus_uni, frus_bi = _frus_counts(data, [r["text"] for r in transcribed if r["id"] in split])
     en_uni, en_bi = _english()
     vocab = _vocabulary(data)
@@ -251,6 +283,8 @@ def build(shared: Path, out: Path) -> dict[str, object]:
         "cable_unigrams": dict(cable_uni),
         "cable_bigrams": dict(cable_bi),
         "cable_trigrams": dict(cable_tri),
+        "period_after": dict(period_after),
+        "period_before": dict(period_before),
         "english_unigrams": dict(en_uni),
         "english_bigrams": dict(en_bi),
         "english_left": dict(_left_totals(en_bi)),
@@ -275,6 +309,7 @@ def build(shared: Path, out: Path) -> dict[str, object]:
         "cable_tokens": sum(cable_uni.values()),
         "cable_bigrams": len(cable_bi),
         "cable_trigrams": len(cable_tri),
+        "periods": sum(period_after.values()),
         "frus_tokens": sum(frus_uni.values()),
         "frus_bigrams": len(frus_bi),
         "english_unigrams": len(en_uni),

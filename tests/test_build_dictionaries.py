@@ -44,3 +44,14 @@ def test_triples_are_counted_within_lines_and_kept_from_two() -> None:
     build = _script()
     triples = build._trigrams(["A B C\nB C D\nA B C D", "X Y\nZ"])
     assert triples == {"A B C": 2, "B C D": 2}
+
+
+def test_periods_are_counted_after_and_before_words() -> None:
+    build = _script()
+    after, before = build._period_counts(
+        ['THE TALKS ENDED. "WE AGREED.\n3. TALKS RESUME (SOON.)', "PAGE 2 ENDED. X"]
+    )
+    # A page line is skipped; a paragraph number ends like a sentence; quotes and brackets
+    # around a word do not hide its period.
+    assert after == {"ENDED": 1, "AGREED": 1, "SOON": 1}
+    assert before == {"WE": 1, "TALKS": 1}
