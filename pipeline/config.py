@@ -103,10 +103,10 @@ class OcrConfig:
             when at least this share of their lines beside another block sit on the same
             baseline as a line of it, and no such line runs on (ends in a comma, semicolon or
             hyphen); columns of running text keep Tesseract's order; 0 = never
-            (``pipeline.ocr.read_rows_across_blocks``).
+            (``pipeline.layout.read_rows_across_blocks``).
         dash_rows: rows of at least this many typed hyphens that Tesseract did not read
             (separator lines, the dashes of a serial) are found in the image and added as
-            words of hyphens; 0 = off (``pipeline.ocr.add_dash_rows``).
+            words of hyphens; 0 = off (``pipeline.layout.add_dash_rows``).
         invert_check: let Tesseract also try every low-confidence line as white-on-black
             text (``tessedit_do_invert``). Typed pages have no inverted text; switching it
             off saves about 2 % of the OCR time at the same CER on InkBench.
@@ -325,8 +325,8 @@ def validate_config(config: PipelineConfig) -> None:
         raise BadArgumentsError(f"ocr rows_aligned must be 0-1, got {config.ocr.rows_aligned}")
     if not 0.0 <= config.ocr.fragment_below <= 1.0:
         raise BadArgumentsError(f"ocr fragment_below must be 0-1, got {config.ocr.fragment_below}")
-    if config.ocr.dash_rows < 0:
-        raise BadArgumentsError(f"ocr dash_rows must be 0 or more, got {config.ocr.dash_rows}")
+    if config.ocr.dash_rows < 0 or config.ocr.dash_rows == 1:
+        raise BadArgumentsError(f"ocr dash_rows must be 0 or 2 or more, got {config.ocr.dash_rows}")
     c = config.correction
     if not 0.0 <= c.flag_above <= c.apply_above <= 1.0:
         raise BadArgumentsError("correction thresholds need 0 <= flag_above <= apply_above <= 1")

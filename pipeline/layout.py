@@ -206,6 +206,25 @@ def _type_size(words: Sequence[OcrWord]) -> tuple[float, float] | None:
     return pitch, height
 
 
+def _gray8(image: np.ndarray) -> np.ndarray:
+    """The page as 8-bit grayscale, whatever its channels and sample type."""
+    if image.dtype not in (np.uint8, np.uint16, np.float32):
+        image = image.astype(np.float32)
+    if image.ndim == 3:
+        channels = image.shape[2]
+        if channels == 1:
+            image = image[:, :, 0]
+        else:
+            code = cv2.COLOR_BGRA2GRAY if channels == 4 else cv2.COLOR_BGR2GRAY
+            image = cv2.cvtColor(image, code)
+    if image.dtype != np.uint8:
+        values = image.astype(np.float32)
+        low, high = float(values.min()), float(values.max())
+        scale = 255.0 / (high - low) if high > low else 0.0
+        image = ((values - low) * scale).astype(np.uint8)
+    return image
+
+
 def find_dash_rows(
     image: np.ndarray, words: Sequence[OcrWord], min_dashes: int
 ) -> list[tuple[int, Box]]:
@@ -225,7 +244,7 @@ def find_dash_rows(
     if size is None or min_dashes <= 0:
         return []
     pitch, height = size
-    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    gray = _gray8(image)
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     left, top = stats[1:count, cv2.CC_STAT_LEFT], stats[1:count, cv2.CC_STAT_TOP]
@@ -249,7 +268,7 @@ def find_dash_rows(
     chains = _chain_dashes(dashes, pitch, height)
     found: list[tuple[int, Box]] = []
     for row in chains:
-        if len(row) < min_dashes:
+        if len(row) < max(2, min_dashes):
             continue
         box = _extent(row)
         # Nothing else may be inked just above or below the row: not an "=" line, an
@@ -281,10 +300,11 @@ def _chain_dashes(dashes: Sequence[_Dash], pitch: float, height: float) -> list[
 
     Only chains that can still grow are searched: those whose last dash is on a nearby
     level (bands of 0.15 word heights, the level tolerance of ``_continues``) and at most
-    four pitches to the left (beyond the longest step). A page of specks stays linear.
+    eight pitches to the left (two steps of a regular row are about two pitches). A page of
+    specks stays linear.
     """
     band = max(1.0, 0.15 * height)
-    reach = 4.0 * pitch
+    reach = 8.0 * pitch
     chains: list[list[_Dash]] = []
     open_chains: dict[int, list[int]] = {}  # level band -> ids of chains ending there
 
@@ -342,16 +362,27 @@ def _extent(chain: Sequence[_Dash]) -> Box:
     return Box(chain[0].left, top, right - chain[0].left, bottom - top)
 
 
+def _joins(line: _Line, box: Box) -> bool:
+    """Whether a dash row on ``line``'s level belongs in it: close beside it or between words."""
+    if _beside(line, (box.left, box.top, box.right, box.bottom)):
+        gap = max(line.left - box.right, box.left - line.right)
+        return gap <= 2 * line.height
+    return not any(
+        w.box is not None and w.box.left < box.right and box.left < w.box.right for w in line.words
+    )
+
+
 def add_dash_rows(
     image: np.ndarray, words: Sequence[OcrWord], min_dashes: int
 ) -> tuple[OcrWord, ...]:
     """``words`` with the rows of typed dashes ``find_dash_rows`` finds.
 
-    A row is a word of as many hyphens as it has dashes. A row on the level of a text line
-    beside it (``-----017011 221610Z``) is a word of the nearest such line, in its place from
-    left to right; any other row is a line of its own, read after the nearest line above it
-    that it overlaps horizontally (at the top of the page when there is none). Lines are
-    numbered again from 0. ``min_dashes`` 0 adds nothing.
+    A row is a word of as many hyphens as it has dashes. A row on the level of a text line,
+    beside it within two line heights (``-----017011 221610Z``) or between its words, is a
+    word of the nearest such line, in its place from left to right; any other row is a line
+    of its own, read after the nearest line above it that it overlaps horizontally (else the
+    nearest line above; at the top of the page when there is none). Lines are numbered again
+    from 0. ``min_dashes`` 0 adds nothing.
     """
     rows = find_dash_rows(image, words, min_dashes) if min_dashes > 0 else []
     lines = _page_lines(words) if rows else None
@@ -361,18 +392,20 @@ def add_dash_rows(
     after: dict[int, list[Box]] = {}  # line index (-1: page top) -> rows below it
     for box in sorted((box for _, box in rows), key=lambda box: box.top):
         dash = _Line((), 0, box.left, box.top, box.right, box.bottom)
-        level = [i for i, line in enumerate(lines) if line.top <= dash.middle <= line.bottom]
-        level = [i for i in level if _beside(lines[i], dash)]
+        level = [
+            i
+            for i, line in enumerate(lines)
+            if line.top <= dash.middle <= line.bottom and _joins(line, box)
+        ]
         if level:
             gap = {i: max(lines[i].left - box.right, box.left - lines[i].right) for i in level}
             inside.setdefault(min(level, key=lambda i: gap[i]), []).append(box)
             continue
-        above = [
-            i
-            for i, line in enumerate(lines)
-            if line.bottom <= dash.middle and line.left < box.right and box.left < line.right
-        ]
-        after.setdefault(max(above, key=lambda i: lines[i].bottom, default=-1), []).append(box)
+        above = [i for i, line in enumerate(lines) if line.bottom <= dash.middle]
+        overlapping = [i for i in above if lines[i].left < box.right and box.left < lines[i].right]
+        after.setdefault(
+            max(overlapping or above, key=lambda i: lines[i].bottom, default=-1), []
+        ).append(box)
     counts = {box: dashes for dashes, box in rows}
 
     def dash_word(box: Box, line: int, block: int) -> OcrWord:
@@ -382,9 +415,11 @@ def add_dash_rows(
     number = 0
     for i, line in [(-1, None), *enumerate(lines)]:
         if line is not None:
-            extra = [dash_word(box, number, line.block) for box in inside.get(i, [])]
             placed = [dataclasses.replace(w, line=number) for w in line.words]
-            result.extend(sorted([*placed, *extra], key=lambda w: w.box.left if w.box else 0))
+            if i in inside:
+                placed += [dash_word(box, number, line.block) for box in inside[i]]
+                placed.sort(key=lambda w: w.box.left if w.box else 0)
+            result.extend(placed)
             number += 1
         block = lines[max(i, 0)].block
         for box in after.get(i, []):

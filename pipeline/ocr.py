@@ -323,9 +323,10 @@ def drop_fragments(words: Sequence[OcrWord], below: float) -> tuple[OcrWord, ...
 
     A line is cut into runs of words wherever the gap between two words exceeds
     ``FRAGMENT_GAP`` times the line's median word height; a run whose mean confidence is
-    under ``below`` goes, as long as another run of the line stays (Tesseract reads a
-    signature or a letterhead's ornament beside typed text into near-zero-confidence
-    garbage: ``jdpcinae: siden``). ``below`` 0 keeps all.
+    under ``below`` goes (Tesseract reads a signature or a letterhead's ornament beside typed
+    text into near-zero-confidence garbage: ``jdpcinae: siden``), as long as a run of the
+    line stays. Runs of hyphens (typed dashes, whose confidence Tesseract underrates) always
+    stay. ``below`` 0 keeps all.
     """
     if below <= 0:
         return tuple(words)
@@ -344,10 +345,14 @@ def drop_fragments(words: Sequence[OcrWord], below: float) -> tuple[OcrWord, ...
                 runs.append([b])
             else:
                 runs[-1].append(b)
-        if len(runs) > 1:
-            for run in runs:
-                if sum(w.confidence or 0.0 for w in run) / len(run) < below:
-                    dropped.update(id(w) for w in run)
+        weak = [
+            run
+            for run in runs
+            if sum(w.confidence or 0.0 for w in run) / len(run) < below
+            and not all(_DASHES.fullmatch(w.text) for w in run)
+        ]
+        if len(weak) < len(runs):
+            dropped.update(id(w) for run in weak for w in run)
     return tuple(w for w in words if id(w) not in dropped)
 
 

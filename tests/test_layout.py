@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
+import pytest
 
 from pipeline.layout import add_dash_rows, find_dash_rows, read_rows_across_blocks
 from pipeline.records import Box, OcrWord
@@ -130,3 +132,41 @@ def test_a_dash_row_is_found_on_a_page_full_of_flat_specks() -> None:
     for i in range(12):
         page[250:258, 300 + 30 * i : 320 + 30 * i] = 0
     assert find_dash_rows(page, words, 5) == [(12, Box(300, 250, 350, 8))]
+
+
+def test_dash_rows_are_placed_in_their_line_or_after_the_nearest_line_above() -> None:
+    words = [
+        *_line_words(1, 0, 100, 100, "FROM"),
+        *_line_words(1, 0, 900, 100, "TO"),
+        *_line_words(2, 1, 900, 300, "RIGHT", "COLUMN"),
+    ]
+    page = _dash_page(words)
+    for i in range(8):  # between FROM and TO on their line
+        page[118:124, 300 + 30 * i : 320 + 30 * i] = 0
+    for i in range(8):  # on the level of the right column's line, but far to its left
+        page[318:324, 100 + 30 * i : 120 + 30 * i] = 0
+    for i in range(5):  # below everything, under no line: after the nearest line above
+        page[600:606, 1300 + 30 * i : 1320 + 30 * i] = 0
+    added = add_dash_rows(page, words, 5)
+    assert _texts(added) == ["FROM -------- TO", "--------", "RIGHT COLUMN", "-----"]
+    assert [w.line for w in added] == [0, 0, 0, 1, 2, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda page: page.astype(np.float32) / 255.0,
+        lambda page: page > 127,
+        lambda page: page[:, :, None],
+        lambda page: np.dstack([page, page, page]),
+        lambda page: page.astype(np.uint16) * 257,
+    ],
+)
+def test_dash_rows_are_found_on_any_kind_of_page_image(
+    convert: Callable[[np.ndarray], np.ndarray],
+) -> None:
+    words = [*_line_words(1, 0, 100, 100, "Care", "of", "Cooks,")]
+    page = _dash_page(words)
+    for i in range(12):
+        page[250:258, 300 + 30 * i : 320 + 30 * i] = 0
+    assert find_dash_rows(convert(page), words, 5) == [(12, Box(300, 250, 350, 8))]

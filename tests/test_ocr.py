@@ -150,6 +150,13 @@ def test_drop_fragments_removes_garbage_read_beside_a_typed_line() -> None:
         "eae",
     ]
     assert drop_fragments(words, 0.0) == tuple(words)
+    faint = [  # every run of the line is faint: the line stays for drop_noise to judge
+        _placed("KALSEM", 0.02, 0, 100),
+        _placed("DIETITIAN", 0.05, 0, 1200),
+        _placed("-----", 0.03, 1, 100),  # typed dashes set apart stay
+        _placed("017101", 0.95, 1, 1200),
+    ]
+    assert drop_fragments(faint, 0.1) == tuple(faint)
 
 
 @pytest.mark.usefixtures("needs_tesseract")

@@ -376,6 +376,12 @@ def test_reviewer_name_loses_the_quotes_read_around_it() -> None:
         (["Reviewed: F. Kelly", "9/8/74"], "F. Kelly", "9/8/74"),
         (["Review 3/4/5", "Rewiewd E. Green", "NODIS REVIEW"], None, None),
         (["Cat. C - Date of review: 9/8/94"], None, None),
+        (["Reviewed by:E. Green", "Date:9/8/94"], "E. Green", "9/8/94"),
+        (["Cat. B Reviewed by: Smith", "(9/8/94)"], "Smith", "9/8/94"),
+        (["Reviewed by E. Green Date: 9/8/94"], "E. Green", "9/8/94"),
+        (["Reviewed for declassification", "Received JAN 12 1994"], None, None),
+        (["Reviewed by: Smith", "Reviewed and released 9/8/94"], "Smith", None),
+        (["Date: 1994-09-08", "Date 123/45/6789"], None, None),
     ],
 )
 def test_review_box_labels_misread_by_ocr_still_find_reviewer_and_date(

@@ -425,32 +425,56 @@ _NAME_EDGES = " '\"`\u2018\u2019\u201c\u201d,;:"
 """Quotes and punctuation OCR reads around a handwritten reviewer name (``\u2018Ehery``)."""
 
 
-def _label_rest(text: str, label: str, follower: str | None = None) -> str | None:
-    """The text after ``label`` (and ``follower``) at the start of a line read by OCR, or None.
-
-    Labels typed on a declassification stamp are often misread (``Rewewed ty``): a word
-    matches when its letters are within a third of the label's length in edits (at least
-    one); a label matched with more than one edit must be followed by ``follower``.
-    """
-    words = text.split()
-    if not words or not _near(words[0], label, max(1, len(label) // 3)):
-        return None
-    rest = words[1:]
-    if follower is not None:
-        if rest and _near(rest[0], follower, 1):
-            rest = rest[1:]
-        elif not _near(words[0], label, 1):
-            return None  # a loosely matched label needs its follower too
-    return " ".join(rest)
+_LETTERS = re.compile(r"[^\W\d_]+")
+_DATE = re.compile(r"\W*(?<!\d)(\d{1,2})\s*[/,.-]\s*(\d{1,2})\s*[/,.-]\s*(\d{2,4})(?!\d)")
+"""Month, day and year of a review date; OCR may read a slash as a comma or a point."""
 
 
 def _near(word: str, label: str, edits: int) -> bool:
-    letters = "".join(filter(str.isalpha, word)).lower()
-    return bool(letters) and Levenshtein.distance(letters, label) <= edits
+    return Levenshtein.distance(word.lower(), label) <= edits
 
 
-_DATE = re.compile(r"(\d{1,2})\s*[/,.-]\s*(\d{1,2})\s*[/,.-]\s*(\d{2,4})\b")
-"""Month, day and year of a review date; OCR may read a slash as a comma or a point."""
+def _after_label(text: str, label: str, follower: str) -> str | None:
+    """The text after the first ``label follower`` (``Reviewed by``) in an OCR line, or None.
+
+    Labels typed on a declassification stamp are often misread (``Rewewed ty``): the label
+    matches within a third of its letters in edits, the follower within one, with nothing
+    but spaces and punctuation between them; a label matched within one edit may instead
+    be followed by a colon (``Reviewed: F. Kelly``).
+    """
+    words = list(_LETTERS.finditer(text))
+    for k, word in enumerate(words):
+        if not _near(word.group(), label, max(1, len(label) // 3)):
+            continue
+        after = words[k + 1] if k + 1 < len(words) else None
+        if (
+            after is not None
+            and not any(c.isalnum() for c in text[word.end() : after.start()])
+            and len(after.group()) <= len(follower) + 1
+            and _near(after.group(), follower, 1)
+        ):
+            return text[after.end() :]
+        rest = text[word.end() :].lstrip()
+        if rest.startswith(":") and _near(word.group(), label, 1):
+            return rest[1:]
+    return None
+
+
+def _review_date(text: str) -> tuple[str, int] | None:
+    """The review date of an OCR line (``Date. 9/8, 94`` -> ``9/8/94``) and where its label starts.
+
+    A date counts after a ``Date`` label (one edit allowed) or at the start of the line;
+    month and day must be in range.
+    """
+    spots = [(m.start(), m.end()) for m in _LETTERS.finditer(text) if _near(m.group(), "date", 1)]
+    for start, end in [*spots, (0, 0)]:
+        date = _DATE.match(text, end)
+        if date is None:
+            continue
+        month, day, year = date.groups()
+        if 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
+            return f"{month}/{day}/{year}", start
+    return None
 
 
 def _add_review_line(box: dict[str, Any], text: str) -> None:
@@ -459,18 +483,17 @@ def _add_review_line(box: dict[str, Any], text: str) -> None:
     category = re.search(r"Cat\s*\.?\s*\)?\s*([ABC])\b", clean, re.IGNORECASE)
     if category and category.group(1).upper() not in box["categories"]:
         box["categories"].append(category.group(1).upper())
-    rest = _label_rest(clean, "reviewed", "by")
+    rest = _after_label(clean, "reviewed", "by")
     if rest is None:
-        rest = _label_rest(clean, "received", "by")
-    name = rest.strip(_NAME_EDGES) if rest else ""
-    if any(c.isalpha() for c in name):
-        box["reviewed_by"] = name
-    dated = _label_rest(clean, "date")
-    if dated is None and clean[:1].isdigit():
-        dated = clean
-    date = _DATE.search(dated) if dated is not None else None
-    if date:
-        box["date"] = "/".join(date.groups())
+        rest = _after_label(clean, "received", "by")
+    if rest is not None:
+        dated = _review_date(rest)
+        name = (rest[: dated[1]] if dated else rest).strip(_NAME_EDGES)
+        if any(c.isalpha() for c in name):
+            box["reviewed_by"] = name
+    dated = _review_date(clean)
+    if dated:
+        box["date"] = dated[0]
 
 
 def _page_infos(pages: Sequence[OcrPage], ordered: list[Unit]) -> list[PageInfo]:
