@@ -62,7 +62,7 @@ class PreprocessConfig:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-TYPEWRITER_BLACKLIST = "«»|\\{}~<>™®©¥£€§¬¦•é"
+TYPEWRITER_BLACKLIST = "«»|\\{}~<>™®©¥£€§¬¦•é—–"
 """Default ``OcrConfig.char_blacklist``: characters absent from English typewriter keyboards."""
 
 OCR_ENGINES: tuple[str, ...] = ("auto", "tesserocr", "cli")
