@@ -587,6 +587,10 @@ def _recognize_tesserocr(
 def recognize(image: np.ndarray, ref: PageRef, config: OcrConfig, dpi: int) -> OcrPage:
     """OCR one page image with the engine ``config.engine`` selects.
 
+    Tesseract's words then lose specks (``drop_noise``) and garbage read beside typed lines
+    (``drop_fragments``); side-by-side blocks on shared baselines are read row by row and
+    rows of typed dashes it missed are added (``pipeline.layout``).
+
     Args:
         image: 8-bit grayscale, binary or BGR page.
         ref: which page this is.
