@@ -118,10 +118,11 @@ def read_rows_across_blocks(words: Sequence[OcrWord], min_aligned: float) -> tup
     vertically but not horizontally are grouped (transitively); in a group, the lines that
     lie beside another block of the group are checked for a line of similar type size in
     such a block on the same baseline (middles within 0.4 line heights). When at least
-    ``min_aligned`` of them have one, the group is read row by row, at the place of its
-    first line; otherwise (columns of text, whose lines fall between each other's, or
-    margin notes) its blocks keep Tesseract's order. Lines are numbered again from 0.
-    ``min_aligned`` 0 keeps Tesseract's order everywhere.
+    ``min_aligned`` of them have one and none of them runs on (ends in a comma, semicolon
+    or hyphen while its block goes on below: a column's entries), the group is read row by
+    row, at the place of its first line; otherwise (columns of text, whose lines fall
+    between each other's, or margin notes) its blocks keep Tesseract's order. Lines are
+    numbered again from 0. ``min_aligned`` 0 keeps Tesseract's order everywhere.
     """
     lines = _page_lines(words) if min_aligned > 0 else None
     if not lines:
