@@ -137,6 +137,9 @@ def injected(
                     counts["fixed_corrected"] += word.action is Action.CORRECTED
                 if word.action is Action.FLAGGED:
                     counts["garbled_flagged"] += 1
+                    # Flagged with the truth as the first alternative: one click in review.
+                    offered = not right and word.alternatives[:1] == (token.truth,)
+                    counts["offered_first"] += offered
                 if lexicon.is_valid(token.text.strip('".,;:()').upper()):
                     counts["garbled_valid_word"] += 1
                 if oracle:
@@ -178,6 +181,8 @@ def injected(
         "changes": counts["changes"],
         "changes_flagged": counts["applied_flagged"],
         "garbled_flagged": counts["garbled_flagged"],
+        "fixed_or_offered_first": (counts["fixed"] + counts["offered_first"])
+        / max(1, counts["garbled"]),
         "detection": {
             "precision": detect_p,
             "recall": detect_r,
@@ -569,6 +574,10 @@ def _print(report: dict[str, Any]) -> None:
         f"recall by kind {r['recall_by_kind']}"
     )
     print(f"    by posterior threshold: {r['sweep']}")
+    print(
+        "    fixed, or flagged with the truth as the first alternative (one click in review): "
+        f"{r['fixed_or_offered_first']:.1%}"
+    )
     d = r["detection"]
     print(
         f"    error detection (word changed or flagged for review): precision "
