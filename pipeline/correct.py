@@ -513,25 +513,34 @@ def _make_consistent(
 def _drop_speck_periods(words: list[TranscriptWord], order: list[int], ctx: _Context) -> int:
     """Remove periods read from specks between two words of a sentence (``THE. SOVIETS``).
 
-    ``pipeline.correction.punctuation`` gives the posterior; the bands are those of word
-    changes. Returns the number of words changed.
+    ``pipeline.correction.punctuation`` gives the posterior. The rule knows word statistics,
+    not the image, so a removal is at most applied and flagged for review, never applied
+    silently. The second half of a word joined across a line end (``IDE- AS.``) and
+    protected tokens are left alone. Returns the number of words changed.
     """
+    lexicon = ctx.lexicon
+    texts = [i for i in order if words[i].final_text]
     count = 0
-    for i, j in zip(order, order[1:], strict=False):
+    for i, j in zip(texts, texts[1:], strict=False):
         word = words[i]
-        if word.action is not Action.KEPT or words[j].paragraph != word.paragraph:
+        if (
+            word.action is not Action.KEPT
+            or words[j].paragraph != word.paragraph
+            or word.glue == ""
+            or word.final_text in lexicon.protected
+            or word.final_text.rstrip(".").upper() in lexicon.protected
+        ):
             continue
-        judged = speck_period(ctx.lexicon, word.final_text, words[j].final_text)
+        judged = speck_period(lexicon, word.final_text, words[j].final_text)
         if judged is None:
             continue
         text, post = judged
-        action = band(post, ctx.config, ctx.all_caps)
-        if action is None:
+        if band(post, ctx.config, ctx.all_caps) is None:
             continue
         words[i] = dataclasses.replace(
             word,
             final_text=text,
-            action=action,
+            action=Action.FLAGGED,
             source=Source.CONFUSION,
             posterior=round(post, 4),
             alternatives=(word.final_text,),
@@ -637,7 +646,7 @@ def correct_transcript(
         words[i] = _decided(w, decision)
     changed += _make_consistent(words, occurrences)
     if all_caps:
-        changed += _drop_speck_periods(words, remaining, ctx)
+        changed += _drop_speck_periods(words, order, ctx)
     step = ProcessingStep(
         "correct",
         f"cable-vocabulary correction ({'all-caps' if all_caps else 'mixed-case, conservative'})",

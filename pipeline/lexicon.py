@@ -200,7 +200,7 @@ class Lexicon:
     """Structures built on first use (the candidate index)."""
 
     char_contexts: dict[str, int] = field(default_factory=dict)
-    period_rate: float = 0.0
+    period_rate: float = field(init=False, default=0.0)
     """Share of cable words followed by a period."""
 
     def __post_init__(self) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from pipeline.config import CorrectionConfig
@@ -7,6 +9,8 @@ from pipeline.correct import correct_transcript
 from pipeline.correction.punctuation import speck_period
 from pipeline.lexicon import Lexicon, load_lexicon
 from pipeline.records import Action, Source, Transcript
+
+CONFIG = CorrectionConfig()
 
 
 def _counts() -> Lexicon:
@@ -68,10 +72,30 @@ def test_correction_removes_speck_periods_in_all_caps_cables_only() -> None:
         "TO",
         "ACT.",
     ]
-    assert words[3].action is Action.CORRECTED
+    assert words[3].action is Action.FLAGGED  # word statistics only: always for review
     assert words[3].source is Source.CONFUSION
     assert words[3].alternatives == ("THE.",)
     mixed = Transcript.from_tokens([["An", "incentive", "to", "the.", "Soviets", "to", "act."]])
     assert [w.final_text for w in correct_transcript(mixed, lexicon, CorrectionConfig()).words][
         3
     ] == "the."
+
+
+def test_joined_line_end_halves_and_protected_tokens_keep_their_period() -> None:
+    lexicon = load_lexicon(CorrectionConfig())
+    joined = Transcript.from_tokens([["NEW", "IDE-", "AS.", "THE", "MINISTER", "AGREED."]])
+    words = list(joined.words)
+    words[2] = dataclasses.replace(words[2], glue="")  # IDE- + AS. joined at a line end
+    out = correct_transcript(dataclasses.replace(joined, words=tuple(words)), lexicon, CONFIG)
+    assert out.words[2].final_text == "AS."
+    lexicon.protected = lexicon.protected | {"WOULD"}  # a removal rejected in review
+    said = Transcript.from_tokens([["HE", "SAID", "HE", "WOULD.", "THE", "MINISTER", "LEFT."]])
+    assert correct_transcript(said, lexicon, CONFIG).words[3].final_text == "WOULD."
+
+
+def test_the_next_word_after_a_merged_letter_spaced_run_is_the_merged_word() -> None:
+    lexicon = load_lexicon(CorrectionConfig())
+    tokens = ["TO", "THE.", "S", "E", "C", "R", "E", "T", "TALKS"]
+    words = correct_transcript(Transcript.from_tokens([tokens]), lexicon, CONFIG).words
+    assert words[2].final_text == "SECRET"
+    assert words[1].final_text == "THE"
