@@ -14,15 +14,13 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import itertools
-import re
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
+from pipeline.preprocess import grayscale, ink_mask
 from pipeline.records import Box, OcrWord
-
-_ALNUM = re.compile(r"[^\W_]")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -199,7 +197,11 @@ _DASH_CONFIDENCE = 0.9
 
 def _type_size(words: Sequence[OcrWord]) -> tuple[float, float] | None:
     """Median character pitch and word height of the page's words of 3+ characters."""
-    sized = [w for w in words if w.box is not None and len(w.text) >= 3 and _ALNUM.search(w.text)]
+    sized = [
+        w
+        for w in words
+        if w.box is not None and len(w.text) >= 3 and any(c.isalnum() for c in w.text)
+    ]
     if not sized:
         return None
     pitch = float(np.median([w.box.width / len(w.text) for w in sized if w.box is not None]))
@@ -208,22 +210,15 @@ def _type_size(words: Sequence[OcrWord]) -> tuple[float, float] | None:
 
 
 def _gray8(image: np.ndarray) -> np.ndarray:
-    """The page as 8-bit grayscale, whatever its channels and sample type."""
-    if image.dtype not in (np.uint8, np.uint16, np.float32):
-        image = image.astype(np.float32)
-    if image.ndim == 3:
-        channels = image.shape[2]
-        if channels == 1:
-            image = image[:, :, 0]
-        else:
-            code = cv2.COLOR_BGRA2GRAY if channels == 4 else cv2.COLOR_BGR2GRAY
-            image = cv2.cvtColor(image, code)
+    """The page as 8-bit grayscale, whatever its sample type and channels."""
     if image.dtype != np.uint8:
         values = image.astype(np.float32)
         low, high = float(values.min()), float(values.max())
         scale = 255.0 / (high - low) if high > low else 0.0
         image = ((values - low) * scale).astype(np.uint8)
-    return image
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    return np.asarray(grayscale(image))
 
 
 def find_dash_rows(
@@ -246,7 +241,7 @@ def find_dash_rows(
         return []
     pitch, height = size
     gray = _gray8(image)
-    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    ink = ink_mask(gray).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     left, top = stats[1:count, cv2.CC_STAT_LEFT], stats[1:count, cv2.CC_STAT_TOP]
     width, tall = stats[1:count, cv2.CC_STAT_WIDTH], stats[1:count, cv2.CC_STAT_HEIGHT]

@@ -115,7 +115,7 @@ def sauvola(image: Image, window: int = 41, k: float = 0.2, r: float = 128.0) ->
     return (gray > mean).astype(np.uint8) * np.uint8(255)
 
 
-def _ink_mask(gray: Image) -> Image:
+def ink_mask(gray: Image) -> Image:
     """Boolean mask of dark pixels (Otsu), or all False on a page without contrast."""
     if int(gray.max()) - int(gray.min()) < 32:
         return np.zeros(gray.shape, dtype=bool)
@@ -131,7 +131,7 @@ def find_skew(image: Image, max_angle: float = 10.0) -> float:
     Coarse 0.5° steps over ±``max_angle``, then 0.05° steps around the best. Returns 0.0
     when the page has too little ink to tell.
     """
-    mask = _ink_mask(_shrink(_gray(image), 1200))
+    mask = ink_mask(_shrink(_gray(image), 1200))
     ys, xs = np.nonzero(mask)
     if ys.size < 200 or ys.size > 0.5 * mask.size:
         return 0.0
@@ -213,7 +213,7 @@ def border(image: Image, dark_fraction: float = 0.5, max_fraction: float = 0.1) 
     Scans inward from each side while a row (column) is more than ``dark_fraction`` ink, up
     to ``max_fraction`` of the page, and paints those margins white. The size is kept.
     """
-    mask = _ink_mask(_gray(image))
+    mask = ink_mask(_gray(image))
     if not mask.any():
         return image
     out = image.copy()
@@ -257,7 +257,7 @@ def rules(image: Image, horizontal: float = 0.0, vertical: float = 0.03, grow: i
     few letterheads.
     """
     gray = _gray(image)
-    mask = _ink_mask(gray)
+    mask = ink_mask(gray)
     if not mask.any():
         return image
     ink = mask.astype(np.uint8) * np.uint8(255)
