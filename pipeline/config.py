@@ -95,7 +95,7 @@ class OcrConfig:
         fragment_below: mean confidence under which a run of words set apart on its line (a
             gap of over three word heights) is taken for handwriting or a stamp read into
             garbage and dropped, when the rest of the line stays; 0 = keep all
-            (``pipeline.ocr.drop_fragments``).
+            (``pipeline.layout.drop_fragments``).
         char_blacklist: characters Tesseract may not output (``tessedit_char_blacklist``):
             glyphs a typewriter or teleprinter cannot type, which it otherwise reads into
             specks and smudged letters (``¥`` for ``F``); empty = any character.

@@ -1,7 +1,8 @@
 """Reading order and typed rules after OCR: what Tesseract's layout analysis gets wrong.
 
-Two corrections of a page's words, both measured on real typed pages (``OcrConfig``):
+Three corrections of a page's words, all measured on real typed pages (``OcrConfig``):
 
+- ``drop_fragments``: garbage read from handwriting or a stamp beside a typed line goes.
 - ``read_rows_across_blocks``: side-by-side blocks whose lines share baselines (a
   letterhead, a typed table) are read row by row, as a person reads them; columns of
   running text keep Tesseract's order.
@@ -65,6 +66,44 @@ def _page_lines(words: Sequence[OcrWord]) -> list[_Line] | None:
             )
         )
     return lines
+
+
+def drop_fragments(words: Sequence[OcrWord], below: float) -> tuple[OcrWord, ...]:
+    """Drop the words read from handwriting or a stamp beside a typed line.
+
+    Tesseract's line finding joins a signature or a letterhead's ornament to the typed line
+    beside it and reads it into near-zero-confidence garbage (``jdpcinae: siden``). A line
+    is cut into runs of words wherever the gap between two words exceeds ``FRAGMENT_GAP``
+    times the line's median word height; a run whose mean confidence is under ``below``
+    goes, as long as a run of the line stays. Runs of hyphens (typed dashes, whose
+    confidence Tesseract underrates) always stay. ``below`` 0 keeps all.
+    """
+    lines = _page_lines(words) if below > 0 else None
+    if not lines:
+        return tuple(words)
+    dropped: set[int] = set()
+    for line in lines:
+        boxes = [w.box for w in line.words if w.box is not None]
+        gap = FRAGMENT_GAP * float(np.median([box.height for box in boxes]))
+        runs: list[list[OcrWord]] = [[line.words[0]]]
+        for (a, b), word in zip(itertools.pairwise(boxes), line.words[1:], strict=True):
+            if b.left - a.right > gap:
+                runs.append([word])
+            else:
+                runs[-1].append(word)
+        weak = [
+            run
+            for run in runs
+            if sum(w.confidence or 0.0 for w in run) / len(run) < below
+            and not all(set(w.text) == {"-"} for w in run)
+        ]
+        if len(weak) < len(runs):
+            dropped.update(id(w) for run in weak for w in run)
+    return tuple(w for w in words if id(w) not in dropped)
+
+
+FRAGMENT_GAP = 3.0
+"""Gap between two words of a line, in word heights, that sets them in separate runs."""
 
 
 def _beside(a: _Line | tuple[int, int, int, int], b: _Line | tuple[int, int, int, int]) -> bool:

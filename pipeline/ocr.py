@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
-import itertools
 import os
 import re
 import shlex
@@ -38,7 +37,7 @@ from PIL import Image
 
 from pipeline.config import OcrConfig
 from pipeline.errors import InputError, MissingDependencyError
-from pipeline.layout import add_dash_rows, read_rows_across_blocks
+from pipeline.layout import add_dash_rows, drop_fragments, read_rows_across_blocks
 from pipeline.records import Box, OcrPage, OcrWord, PageRef, ProcessingStep
 
 _INSTALL = "apt-get install tesseract-ocr"
@@ -318,48 +317,6 @@ def drop_noise(words: Sequence[OcrWord], below: float, line_chars: int) -> tuple
     return tuple(dataclasses.replace(w, line=numbers[w.line]) for w in kept if w.line in numbers)
 
 
-def drop_fragments(words: Sequence[OcrWord], below: float) -> tuple[OcrWord, ...]:
-    """Drop the words read from handwriting or a stamp beside a typed line.
-
-    A line is cut into runs of words wherever the gap between two words exceeds
-    ``FRAGMENT_GAP`` times the line's median word height; a run whose mean confidence is
-    under ``below`` goes (Tesseract reads a signature or a letterhead's ornament beside typed
-    text into near-zero-confidence garbage: ``jdpcinae: siden``), as long as a run of the
-    line stays. Runs of hyphens (typed dashes, whose confidence Tesseract underrates) always
-    stay. ``below`` 0 keeps all.
-    """
-    if below <= 0:
-        return tuple(words)
-    lines: dict[int, list[OcrWord]] = {}
-    for word in words:
-        lines.setdefault(word.line, []).append(word)
-    dropped: set[int] = set()
-    for line in lines.values():
-        boxes = [w.box for w in line]
-        if len(line) < 2 or any(box is None for box in boxes):
-            continue
-        gap = FRAGMENT_GAP * float(np.median([box.height for box in boxes if box is not None]))
-        runs: list[list[OcrWord]] = [[line[0]]]
-        for a, b in itertools.pairwise(line):
-            if a.box is not None and b.box is not None and b.box.left - a.box.right > gap:
-                runs.append([b])
-            else:
-                runs[-1].append(b)
-        weak = [
-            run
-            for run in runs
-            if sum(w.confidence or 0.0 for w in run) / len(run) < below
-            and not all(_DASHES.fullmatch(w.text) for w in run)
-        ]
-        if len(weak) < len(runs):
-            dropped.update(id(w) for run in weak for w in run)
-    return tuple(w for w in words if id(w) not in dropped)
-
-
-FRAGMENT_GAP = 3.0
-"""Gap between two words of a line, in word heights, that sets them in separate runs."""
-
-
 def data_from_word_rows(rows: Iterable[WordRow]) -> dict[str, list[Any]]:
     """Turn words from Tesseract's result iterator into ``image_to_data`` columns.
 
@@ -587,9 +544,9 @@ def _recognize_tesserocr(
 def recognize(image: np.ndarray, ref: PageRef, config: OcrConfig, dpi: int) -> OcrPage:
     """OCR one page image with the engine ``config.engine`` selects.
 
-    Tesseract's words then lose specks (``drop_noise``) and garbage read beside typed lines
-    (``drop_fragments``); side-by-side blocks on shared baselines are read row by row and
-    rows of typed dashes it missed are added (``pipeline.layout``).
+    Tesseract's words then lose specks (``drop_noise``) and, in ``pipeline.layout``, garbage
+    read beside typed lines; side-by-side blocks on shared baselines are read row by row and
+    rows of typed dashes it missed are added.
 
     Args:
         image: 8-bit grayscale, binary or BGR page.

@@ -16,7 +16,6 @@ from pipeline.ocr import (
     WordRow,
     check_tesseract,
     data_from_word_rows,
-    drop_fragments,
     drop_noise,
     recognize,
     resolve_engine,
@@ -121,42 +120,6 @@ def test_drop_noise_removes_low_confidence_symbols_and_specks() -> None:
         ("Yours", 3),
     ]
     assert drop_noise(words, 0.0, 4) == tuple(words)
-
-
-def _placed(text: str, confidence: float, line: int, left: int) -> OcrWord:
-    return OcrWord(text, confidence, Box(left, 100 * line, 30 * len(text), 40), line, 1)
-
-
-def test_drop_fragments_removes_garbage_read_beside_a_typed_line() -> None:
-    words = [
-        _placed("PRESIDENT", 0.96, 0, 100),
-        _placed("BOARD", 0.96, 0, 420),
-        _placed("jdpcinae:", 0.0, 0, 1200),  # 630 px (16 word heights) to the right
-        _placed("siden", 0.05, 0, 1500),
-        _placed("MANUS", 0.96, 1, 100),
-        _placed("WARDEN", 0.95, 1, 1200),  # set apart but read surely: stays
-        _placed("Mc", 0.04, 2, 100),  # low confidence but close to the next word: stays
-        _placed("CLOSKEY", 0.96, 2, 200),
-        _placed("eae", 0.06, 3, 100),  # alone on its line: left to drop_noise
-    ]
-    kept = drop_fragments(words, 0.1)
-    assert [w.text for w in kept] == [
-        "PRESIDENT",
-        "BOARD",
-        "MANUS",
-        "WARDEN",
-        "Mc",
-        "CLOSKEY",
-        "eae",
-    ]
-    assert drop_fragments(words, 0.0) == tuple(words)
-    faint = [  # every run of the line is faint: the line stays for drop_noise to judge
-        _placed("KALSEM", 0.02, 0, 100),
-        _placed("DIETITIAN", 0.05, 0, 1200),
-        _placed("-----", 0.03, 1, 100),  # typed dashes set apart stay
-        _placed("017101", 0.95, 1, 1200),
-    ]
-    assert drop_fragments(faint, 0.1) == tuple(faint)
 
 
 @pytest.mark.usefixtures("needs_tesseract")
