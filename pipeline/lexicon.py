@@ -50,6 +50,9 @@ _SUFFIXES = (
     "ING",
 )
 """Productive English suffixes: a known word plus one of these is a plausible word."""
+_VOWELS = frozenset("AEIOU")
+_Y_TO_I = frozenset({"ED", "LY", "NESS", "MENT"})
+"""Suffixes after which a final Y is spelt I (STUDIED, HAPPILY); a plural is -IES, not -IS."""
 _PREFIXES = (
     "NON",
     "UN",
@@ -78,7 +81,10 @@ TRIGRAM_BETA = 100.0
 RARE_COUNT = 2
 """Valid words counted at most this often in cable and FRUS-wide text are checked."""
 RARE_MAX_LENGTH = 6
-"""Only words this short are checked so (a longer rare word is seldom a garble)."""
+"""Words this short are checked so (a longer word is, when also rare in English)."""
+RARE_ENGLISH_COUNT = 100_000
+"""English count below which a longer word barely seen in cables is rare (``STABLISH``: a
+dropped letter of ESTABLISH; about a third of the English list lies below)."""
 
 
 class DataOnlyUnpickler(pickle.Unpickler):
@@ -239,18 +245,20 @@ class Lexicon:
         """True for a known word plus a productive affix (CIVILIANIZE, NONAGGRESSION) or a compound.
 
         An affix base must be a known word of at least 5 letters; common spelling changes at
-        the joint (dropped E, Y to I, doubled consonant) are undone. A compound is two known
-        words of 5+ letters that are not a known word pair (CENTERPIECE; SOVIETUNION is a
-        lost space, SOVIET UNION being a known pair).
+        the joint (dropped E and doubled consonant before a vowel, Y to I) are undone. A
+        compound is two known words of 5+ letters that are not a known word pair
+        (CENTERPIECE; SOVIETUNION is a lost space, SOVIET UNION being a known pair).
         """
         for suffix in _SUFFIXES:
             if word.endswith(suffix) and len(word) - len(suffix) >= 5:
                 stem = word[: -len(suffix)]
-                bases = [stem, stem + "E"]
-                if stem.endswith("I"):
+                bases = [stem]
+                if suffix[0] in _VOWELS:  # HOPING, STOPPED, STUDIED
+                    bases.append(stem + "E")
+                    if len(stem) > 4 and stem[-1] == stem[-2]:
+                        bases.append(stem[:-1])
+                if stem.endswith("I") and suffix in _Y_TO_I:
                     bases.append(stem[:-1] + "Y")
-                if len(stem) > 4 and stem[-1] == stem[-2]:
-                    bases.append(stem[:-1])
                 if any(self.is_valid(base) for base in bases):
                     return True
         for k in range(5, len(word) - 4):
@@ -284,11 +292,15 @@ class Lexicon:
     def is_rare(self, word: str) -> bool:
         """True for a valid word barely seen in cable or FRUS-wide text (``RARE_COUNT``).
 
-        Such a word may be a garble that formed another word (``SWEDEN`` -> ``SWED``), so
+        Such a word may be a garble that formed another word (``SWEDEN`` -> ``SWED``,
+        ``ESTABLISH`` -> ``STABLISH``; a longer word counts when also rare in English), so
         the corrector weighs it against its candidates instead of accepting it.
         """
         return (
-            len(word) <= RARE_MAX_LENGTH
+            (
+                len(word) <= RARE_MAX_LENGTH
+                or self.english_unigrams.get(word, 0) < RARE_ENGLISH_COUNT
+            )
             and self.cable_unigrams.get(word, 0) + self.frus_unigrams.get(word, 0) <= RARE_COUNT
             and bool(self.frus_unigrams)
             and not self.is_fixed(word)

@@ -162,6 +162,21 @@ def test_derived_words() -> None:
     assert not lexicon.is_derived("CIVILIANXYZ")
 
 
+def test_spelling_changes_at_the_suffix_joint() -> None:
+    lexicon = Lexicon(
+        cable_unigrams={"COUNTRY": 9, "STUDY": 4, "CONTROL": 5, "MANAGE": 3, "HAPPY": 2},
+        cable_bigrams={},
+        english_unigrams={"THE": 1},
+        english_bigrams={},
+    )
+    derived = ("STUDIED", "CONTROLLED", "MANAGING", "HAPPILY", "COUNTRYS")
+    assert all(lexicon.is_derived(w) for w in derived)
+    # A plural of -Y is -IES; a lost E (COUNTRIS) is a garble, not a derived word.
+    assert not lexicon.is_derived("COUNTRIS")
+    # A doubled consonant or a dropped E only before a vowel.
+    assert not lexicon.is_derived("CONTROLLLY") and not lexicon.is_derived("MANAGLY")
+
+
 def test_compounds_unless_known_pair() -> None:
     lexicon = Lexicon(
         cable_unigrams={"CENTER": 5, "PIECE": 3, "SOVIET": 9, "UNION": 9},
@@ -228,6 +243,15 @@ def test_frus_counts_and_cable_triples_inform_the_context() -> None:
     # A valid word barely seen in cable and FRUS-wide text is checked like an unknown one.
     assert wide.is_rare("AXLE") and not wide.is_rare("EMBASSY") and not wide.is_rare("XYZZY")
     assert not plain.is_rare("AXLE")  # without FRUS-wide counts rarity is not known
+    # A longer such word only when English seldom has it either.
+    longer = Lexicon(
+        cable_unigrams={"THE": 50},
+        cable_bigrams={},
+        english_unigrams={"STABLISH": 16_000, "STRENGTH": 500_000},
+        english_bigrams={},
+        frus_unigrams={"THE": 500},
+    )
+    assert longer.is_rare("STABLISH") and not longer.is_rare("STRENGTH")
     assert wide.seen("REPORTS") and not wide.seen("XYZZY")
 
 
