@@ -25,7 +25,7 @@ from pipeline.resources import data_path, user_data_dir
 
 LEXICON_FILE = "lexicon.pkl.gz"
 CALIBRATION_FILE = "calibration.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _COUNT_KEYS = ("cable_unigrams", "cable_bigrams", "english_unigrams", "english_bigrams")
 
 
@@ -80,6 +80,8 @@ TRIGRAM_BETA = 100.0
 """Weight of the bigram model as the prior of the cable triple counts."""
 RARE_COUNT = 2
 """Valid words counted at most this often in cable and FRUS-wide text are checked."""
+_UNSEEN_CHAR_LOGP = math.log(1 / 27)
+"""Spelling model base probability: A-Z and the end of a word."""
 RARE_MAX_LENGTH = 6
 """Words this short are checked so (a longer word is, when also rare in English)."""
 RARE_ENGLISH_COUNT = 100_000
@@ -187,8 +189,12 @@ class Lexicon:
     english_total: int = 1
     english_left: Mapping[str, int] = field(default_factory=dict)
     """Sum of English bigram counts by first word."""
-    char_trigrams: Mapping[str, int] = field(default_factory=dict)
-    """Character trigram counts over word types (``^^`` start, ``$`` end)."""
+    char_grams: Mapping[str, float] = field(default_factory=dict)
+    """Spelling model: log P(last character | the others) of each seen character n-gram
+    (Witten-Bell interpolated over word types; ``^`` pads a word's start, ``$`` ends it)."""
+    char_backoff: Mapping[str, float] = field(default_factory=dict)
+    """Spelling model: log weight each seen history leaves to the shorter history."""
+    char_order: int = 4
     frus_unigrams: Mapping[str, int] = field(default_factory=dict)
     """FRUS-wide word counts (memoranda and telegrams; held-out telegrams subtracted)."""
     frus_bigrams: Mapping[str, int] = field(default_factory=dict)
@@ -205,7 +211,6 @@ class Lexicon:
     cache: dict[str, object] = field(default_factory=dict)
     """Structures built on first use (the candidate index)."""
 
-    char_contexts: dict[str, int] = field(default_factory=dict)
     period_rate: float = field(init=False, default=0.0)
     """Share of cable words followed by a period."""
 
@@ -216,20 +221,32 @@ class Lexicon:
         self.frus_total = max(1, sum(self.frus_unigrams.values()))
         if self.frus_unigrams:
             self.weights = SOURCE_WEIGHTS
-        contexts: dict[str, int] = {}
-        for gram, count in self.char_trigrams.items():
-            contexts[gram[:2]] = contexts.get(gram[:2], 0) + count
-        self.char_contexts = contexts
 
     def spelling_logp(self, word: str) -> float:
-        """Log P(word's letters) under the character trigram model (add-0.5 smoothing)."""
-        padded = "^^" + word + "$"
+        """Log P(word's characters, then its end) under the character n-gram model."""
+        order = self.char_order
+        padded = "^" * (order - 1) + word + "$"
+        return sum(
+            self.char_logp(padded[i - order + 1 : i], padded[i])
+            for i in range(order - 1, len(padded))
+        )
+
+    def char_logp(self, history: str, char: str) -> float:
+        """Log P(char | history) of the spelling model (``^`` pads a word's start, ``$`` ends it).
+
+        An n-gram never seen backs off to the shorter history, with that history's weight; a
+        character never seen at all has the base probability 1/27 (A-Z and the end).
+        """
+        grams, backoff = self.char_grams, self.char_backoff
         logp = 0.0
-        for i in range(len(padded) - 2):
-            gram = padded[i : i + 3]
-            count = self.char_trigrams.get(gram, 0)
-            logp += math.log((count + 0.5) / (self.char_contexts.get(gram[:2], 0) + 14.0))
-        return logp
+        while True:
+            found = grams.get(history + char)
+            if found is not None:
+                return logp + found
+            logp += backoff.get(history, 0.0)
+            if not history:
+                return logp + _UNSEEN_CHAR_LOGP
+            history = history[1:]
 
     def is_valid(self, word: str) -> bool:
         """True for a known word (upper case): counted twice in cables, English, vocabulary."""
@@ -472,6 +489,7 @@ def load_lexicon(config: CorrectionConfig) -> Lexicon:
     path = _user_file(config.protected_file, "protected.txt")
     if path is not None:
         protected.update(read_word_list(path, counts=False))
+    spelling = payload.get("char_model", {})
     lexicon = Lexicon(
         cable_unigrams=payload["cable_unigrams"],
         cable_bigrams=payload["cable_bigrams"],
@@ -487,7 +505,9 @@ def load_lexicon(config: CorrectionConfig) -> Lexicon:
         cable_trigrams=payload.get("cable_trigrams", {}),
         period_after=payload.get("period_after", {}),
         period_before=payload.get("period_before", {}),
-        char_trigrams=payload.get("char_trigrams", {}),
+        char_grams=spelling.get("grams", {}),
+        char_backoff=spelling.get("backoff", {}),
+        char_order=spelling.get("order", 4),
         calibration=_read_calibration(folder / CALIBRATION_FILE),
     )
     lexicon.cache["source_key"] = source_key(config)

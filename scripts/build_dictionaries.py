@@ -23,6 +23,7 @@ import argparse
 import csv
 import gzip
 import json
+import math
 import pickle
 import random
 import re
@@ -31,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SEED = 20260127
 TEST_SHARE = 0.15
 CALIB_SHARE = 0.10
@@ -168,16 +169,51 @@ def _left_totals(bigrams: Counter[str]) -> Counter[str]:
     return totals
 
 
-def _char_trigrams(cable: Counter[str], english: Counter[str], vocab: set[str]) -> Counter[str]:
-    """Character trigram counts over word types (``^^`` start, ``$`` end): spelling model."""
+CHAR_ORDER = 4
+"""Order of the character n-gram spelling model."""
+CHAR_ALPHABET = 27
+"""Letters A-Z and the end of a word: the base distribution of the spelling model."""
+
+
+def _char_model(
+    cable: Counter[str], english: Counter[str], vocab: set[str], names: set[str]
+) -> dict[str, object]:
+    """Character n-gram spelling model over word types, Witten-Bell interpolated.
+
+    Types: cable words seen twice, English words, cable vocabulary and proper names (letters
+    A-Z only). Stored in backoff form for ``Lexicon.spelling_logp``: the log probability of
+    every seen n-gram of orders 1 to ``CHAR_ORDER`` (``^`` pads the start, ``$`` ends a word)
+    and, for every seen history, the log weight it leaves to the shorter history.
+    """
     types = {w for w, n in cable.items() if n >= 2}
-    types.update(w for w in english if w.isalpha())
-    types.update(w for w in vocab if w.isalpha())
-    grams: Counter[str] = Counter()
+    types.update(english)
+    types.update(vocab)
+    types.update(names)
+    counts: Counter[str] = Counter()
     for word in types:
-        padded = "^^" + word + "$"
-        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
-    return grams
+        if not re.fullmatch(r"[A-Z]+", word):
+            continue
+        padded = "^" * (CHAR_ORDER - 1) + word + "$"
+        for i in range(CHAR_ORDER - 1, len(padded)):
+            counts.update(padded[i - n + 1 : i + 1] for n in range(1, CHAR_ORDER + 1))
+    total: Counter[str] = Counter()
+    distinct: Counter[str] = Counter()
+    for gram, count in counts.items():
+        total[gram[:-1]] += count
+        distinct[gram[:-1]] += 1
+    prob: dict[str, float] = {}
+    for gram in sorted(counts, key=len):  # shorter grams first: each one's lower order is known
+        history = gram[:-1]
+        lower = prob[gram[1:]] if history else 1 / CHAR_ALPHABET
+        unseen = distinct[history]
+        prob[gram] = (counts[gram] + unseen * lower) / (total[history] + unseen)
+    return {
+        "order": CHAR_ORDER,
+        "grams": {g: round(math.log(p), 4) for g, p in sorted(prob.items())},
+        "backoff": {
+            h: round(math.log(distinct[h] / (total[h] + distinct[h])), 4) for h in sorted(total)
+        },
+    }
 
 
 FRUS_MIN_BIGRAM = 3
@@ -290,7 +326,7 @@ def build(shared: Path, out: Path) -> dict[str, object]:
         "english_left": dict(_left_totals(en_bi)),
         "frus_unigrams": dict(frus_uni),
         "frus_bigrams": dict(frus_bi),
-        "char_trigrams": dict(_char_trigrams(cable_uni, en_uni, vocab)),
+        "char_model": _char_model(cable_uni, en_uni, vocab, names),
         "vocabulary": sorted(vocab),
         "names": sorted(names),
         "protected": [],

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import math
+import string
 import sys
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,3 +60,27 @@ def test_periods_are_counted_after_and_before_words() -> None:
     # around a word do not hide its period.
     assert after == {"ENDED": 1, "AGREED": 1, "SOON": 1}
     assert before == {"WE": 1, "TALKS": 1}
+
+
+def test_spelling_model_is_a_distribution_and_prefers_word_like_letters() -> None:
+    from pipeline.lexicon import Lexicon
+
+    build = _script()
+    words = Counter({"CABLE": 3, "TABLE": 2, "X": 1})
+    model = build._char_model(words, Counter(), {"CAB"}, set())
+    lexicon = Lexicon(
+        cable_unigrams={"THE": 1},
+        cable_bigrams={},
+        english_unigrams={"THE": 1},
+        english_bigrams={},
+        char_grams=model["grams"],
+        char_backoff=model["backoff"],
+        char_order=model["order"],
+    )
+    # After any history (seen, partly seen, unseen) the next characters' probabilities sum
+    # to one over A-Z and the end of the word.
+    for history in ("^^^", "^CA", "TAB", "QQQ", "^^Q"):
+        total = sum(math.exp(lexicon.char_logp(history, c)) for c in string.ascii_uppercase + "$")
+        assert total == pytest.approx(1.0, abs=1e-3)  # stored rounded to 4 decimals
+    assert lexicon.spelling_logp("CABLE") > lexicon.spelling_logp("CQBLX")
+    assert lexicon.spelling_logp("TABLE") > lexicon.spelling_logp("TABLEX")

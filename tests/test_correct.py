@@ -42,6 +42,9 @@ def test_golden_case(case: dict[str, object], lexicon: Lexicon) -> None:
     assert isinstance(lines, list)
     out = correct_transcript(make(lines), lexicon, CONFIG)
     assert out.text().strip() == case["want"]
+    if case["expect"] == "flag":
+        flagged = [w for w in out.words if w.action is Action.FLAGGED]
+        assert [w.alternatives[:1] for w in flagged] == [(case["offered"],)]
 
 
 VOCABULARY = [

@@ -11,6 +11,7 @@ import pytest
 from pipeline.config import CorrectionConfig
 from pipeline.errors import DictionaryError, ExitCode
 from pipeline.lexicon import (
+    FORMAT_VERSION,
     LEXICON_FILE,
     TREE_SHARE,
     Calibration,
@@ -23,7 +24,7 @@ from pipeline.resources import data_path
 
 def _payload(**overrides: object) -> dict[str, object]:
     payload: dict[str, object] = {
-        "version": 1,
+        "version": FORMAT_VERSION,
         "cable_unigrams": {"THE": 100, "EMBASSY": 5},
         "cable_bigrams": {"THE EMBASSY": 30},
         "english_unigrams": {"THE": 1000},
