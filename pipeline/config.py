@@ -171,6 +171,8 @@ class CorrectionConfig:
         max_block: longest run of characters one edit may replace, drop or insert (teletype
             bursts are 1-4 characters).
         max_candidates: candidates per word kept for context ranking (best channel x prior).
+        max_edit_distance: SymSpell edit distance for readings no single block edit explains
+            (scattered OCR misreadings); 0 turns SymSpell off.
         min_length: unknown words shorter than this are left alone (abbreviations).
         low_confidence: OCR confidence below which even a known word is checked.
         novel_prob: probability that a word is outside the vocabulary (its spelling is then
@@ -191,6 +193,7 @@ class CorrectionConfig:
     mixed_case_apply_above: float = 0.90
     max_block: int = 4
     max_candidates: int = 20
+    max_edit_distance: int = 2
     min_length: int = 4
     low_confidence: float = 0.5
     novel_prob: float = 0.2
@@ -332,3 +335,7 @@ def validate_config(config: PipelineConfig) -> None:
         raise BadArgumentsError("correction thresholds need 0 <= flag_above <= apply_above <= 1")
     if not 1 <= c.max_block <= 6:
         raise BadArgumentsError(f"correction max_block must be 1-6, got {c.max_block}")
+    if not 0 <= c.max_edit_distance <= 2:
+        raise BadArgumentsError(
+            f"correction max_edit_distance must be 0-2, got {c.max_edit_distance}"
+        )

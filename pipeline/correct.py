@@ -159,12 +159,17 @@ def _decide(
 def _candidates(upper: str, ctx: _Context) -> list[tuple[str, float, Source]]:
     cache = ctx.lexicon.cache.setdefault("generated", {})
     assert isinstance(cache, dict)
-    key = (upper, ctx.config.max_block, ctx.config.max_candidates)
+    block, limit, distance = (
+        ctx.config.max_block,
+        ctx.config.max_candidates,
+        ctx.config.max_edit_distance,
+    )
+    key = (upper, block, limit, distance)
     found = cache.get(key)
     if found is None:
         found = [
             (c.text, c.channel, c.source)
-            for c in generate(upper, ctx.lexicon, ctx.config.max_block, ctx.config.max_candidates)
+            for c in generate(upper, ctx.lexicon, block, limit, distance)
         ]
         if len(cache) > 200_000:
             cache.clear()

@@ -38,6 +38,7 @@ def test_toml_overrides_and_lists_become_tuples(tmp_path: Path) -> None:
         ("[ocr]\ndash_rows = -1\n", "dash_rows must be 0 or 2 or more"),
         ("[ocr]\ndash_rows = 1\n", "dash_rows must be 0 or 2 or more"),
         ("[ocr]\nfragment_below = 2\n", "fragment_below must be 0-1"),
+        ("[correction]\nmax_edit_distance = 3\n", "max_edit_distance must be 0-2"),
         ("not toml = = =", "not valid TOML"),
     ],
 )

@@ -251,6 +251,24 @@ def test_properties(lexicon: Lexicon, paragraphs: list[list[str]]) -> None:
     assert [w.final_text for w in again.words] == [w.ocr_text for w in again.words]
 
 
+def test_scattered_edits_come_from_symspell(lexicon: Lexicon) -> None:
+    from pipeline.correction.candidates import SCATTERED_LOGP, generate
+
+    def readings(token: str, distance: int) -> dict[str, tuple[float, Source]]:
+        found = generate(token, lexicon, CONFIG.max_block, max_distance=distance)
+        return {c.text: (c.channel, c.source) for c in found}
+
+    # Two transpositions apart: no single block explains them, SymSpell does (distance 2).
+    assert "GOVERNMENT" not in readings("GOVRENMNET", 0)
+    assert readings("GOVRENMNET", 2)["GOVERNMENT"] == (2 * SCATTERED_LOGP, Source.DICTIONARY)
+    assert "GOVERNMENT" not in readings("GOVRENMNET", 1)
+    # A digit and a letter misread apart: the digit is mapped, SymSpell reads the rest.
+    channel, source = readings("G0VERNMFNT", 2)["GOVERNMENT"]
+    assert source is Source.CONFUSION and channel < SCATTERED_LOGP
+    # A block edit keeps its own (block) channel: SymSpell only adds what blocks miss.
+    assert readings("GOVERNXENT", 2)["GOVERNMENT"] == readings("GOVERNXENT", 0)["GOVERNMENT"]
+
+
 def test_burst_that_ate_a_short_next_word_finds_the_pair(lexicon: Lexicon) -> None:
     from pipeline.correction.candidates import generate
 

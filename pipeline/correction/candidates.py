@@ -7,6 +7,8 @@ garbled token finds the entries it can reach by one contiguous block edit of up 
 spaces) without scanning the dictionary. A burst that
 swallowed the space between two words is matched against word pairs assembled from words
 indexed without their last (first) few letters, so the pair need not have been seen together.
+Edits scattered over a word (two OCR misreadings apart: ``G0VERNMFNT``, a transposition)
+come from SymSpell (``symspellpy``) on the same words, up to ``max_distance`` edits.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from symspellpy import SymSpell, Verbosity
+
 from pipeline.correction.channel import (
     DIGIT_TO_LETTER,
     SINGLE_CONFUSIONS,
@@ -38,6 +42,11 @@ MIN_PAIR_COUNT = 2
 SPLIT_LOGP = math.log(0.02)
 """Channel log probability of one omitted space."""
 
+
+SCATTERED_LOGP = math.log(0.002)
+"""Channel log probability of each edit of a SymSpell reading no single block explains."""
+SPELL_MIN_LENGTH = 5
+"""Shortest word SymSpell looks up and proposes (shorter ones are a few edits from too many)."""
 
 SMALL_PRODUCT = 40
 """Word pairs across a burst are all kept when at most this many combine; else seen pairs."""
@@ -374,6 +383,37 @@ def candidate_index(lexicon: Lexicon) -> CandidateIndex:
     return index
 
 
+def spell_index(lexicon: Lexicon, max_distance: int) -> SymSpell:
+    """SymSpell over the lexicon's words of ``SPELL_MIN_LENGTH`` letters or more (built once).
+
+    Building it takes ~1 s; it is kept on the lexicon, one per distance.
+    """
+    key = f"symspell:{max_distance}"
+    spell = lexicon.cache.get(key)
+    if isinstance(spell, SymSpell):
+        return spell
+    spell = SymSpell(max_dictionary_edit_distance=max_distance, prefix_length=7)
+    for word in sorted(set(_entries(lexicon))):
+        if len(word) >= SPELL_MIN_LENGTH:
+            spell.create_dictionary_entry(word, 1)
+    lexicon.cache[key] = spell
+    return spell
+
+
+def scattered(token: str, lexicon: Lexicon, max_distance: int) -> list[Candidate]:
+    """Words up to ``max_distance`` edits (Damerau-Levenshtein) from ``token``, by SymSpell."""
+    if max_distance < 1 or len(token) < SPELL_MIN_LENGTH:
+        return []
+    found = spell_index(lexicon, max_distance).lookup(
+        token, Verbosity.ALL, max_edit_distance=max_distance, transfer_casing=False
+    )
+    return [
+        Candidate(item.term, item.distance * SCATTERED_LOGP, Source.DICTIONARY)
+        for item in found
+        if item.distance > 0
+    ]
+
+
 def _splits(token: str, lexicon: Lexicon) -> list[Candidate]:
     found = []
     for k in range(2, len(token) - 1):
@@ -383,21 +423,34 @@ def _splits(token: str, lexicon: Lexicon) -> list[Candidate]:
     return found
 
 
-def _confusion_variants(token: str, lexicon: Lexicon) -> list[Candidate]:
-    """Digits read for letters (C0NSULTATIONS, WOU1D): every mapping of the digits."""
+def _confusion_variants(token: str, lexicon: Lexicon, max_distance: int = 0) -> list[Candidate]:
+    """Digits read for letters (C0NSULTATIONS, WOU1D): every mapping of the digits.
+
+    When no mapping is a word, SymSpell's readings of the first all-letter one are added
+    (``G0VERNMFNT``: a digit and a letter misread apart).
+    """
     if not any(c.isdigit() for c in token):
         return []
     options = [DIGIT_TO_LETTER.get(c, c) if c.isdigit() else c for c in token]
     found = []
+    unknown: list[Candidate] = []
     for letters in itertools.islice(itertools.product(*options), 64):
         mapped = "".join(letters)
-        if mapped.isalpha() and lexicon.is_valid(mapped):
-            logp = sum(
-                math.log(SINGLE_CONFUSIONS.get((c, m), 0.05))
-                for c, m in zip(token, mapped, strict=True)
-                if c != m
-            )
+        if not mapped.isalpha():
+            continue
+        logp = sum(
+            math.log(SINGLE_CONFUSIONS.get((c, m), 0.05))
+            for c, m in zip(token, mapped, strict=True)
+            if c != m
+        )
+        if lexicon.is_valid(mapped):
             found.append(Candidate(mapped, logp, Source.CONFUSION))
+        elif not unknown:
+            unknown.append(Candidate(mapped, logp, Source.CONFUSION))
+    if not found and unknown:
+        first = unknown[0]
+        for candidate in scattered(first.text, lexicon, max_distance):
+            found.append(Candidate(candidate.text, first.channel + candidate.channel, first.source))
     return found
 
 
@@ -454,12 +507,17 @@ def noise_variants(token: str, lexicon: Lexicon) -> list[Candidate]:
 
 
 def generate(
-    token: str, lexicon: Lexicon, max_block: int, limit: int | None = None
+    token: str,
+    lexicon: Lexicon,
+    max_block: int,
+    limit: int | None = None,
+    max_distance: int = 0,
 ) -> list[Candidate]:
     """Candidates for an unknown (or rarely seen) upper-case token, best channel x prior first.
 
     With ``limit``, only the best ``limit`` of them (the prior of a candidate is computed only
-    while its channel can still bring it into the best ``limit``).
+    while its channel can still bring it into the best ``limit``). ``max_distance`` above 0
+    adds SymSpell's readings that no single block edit explains (``scattered``).
     """
     best: dict[str, tuple[float, Source]] = {}
 
@@ -468,7 +526,7 @@ def generate(
         if old is None or candidate.channel > old[0]:
             best[candidate.text] = (candidate.channel, candidate.source)
 
-    for candidate in _confusion_variants(token, lexicon):
+    for candidate in _confusion_variants(token, lexicon, max_distance):
         add(candidate)
     if is_noisy(token):
         for candidate in noise_variants(token, lexicon):
@@ -488,6 +546,10 @@ def generate(
                 best[entry] = (logp, source)
         for candidate in _splits(token, lexicon):
             add(candidate)
+        if not lexicon.is_rare(token):
+            for candidate in scattered(token, lexicon, max_distance):
+                if candidate.text not in best:
+                    best[candidate.text] = (candidate.channel, candidate.source)
     by_channel = sorted(best.items(), key=lambda item: -item[1][0])
     priors = candidate_index(lexicon).priors
     if limit is None or len(by_channel) <= limit:

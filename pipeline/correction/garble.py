@@ -12,7 +12,10 @@ letters are garbled, the mechanism drawn uniformly from ``KINDS``:
 * ``ocr``: one OCR confusion (O/0, I/1, S/5, B/8, M/RN, D/CL, W/VV, E/F, C/G, L/1, Z/2);
 * ``symbol`` (only when asked for, not in ``KINDS``): one letter other than the last read as
   one or two symbols (``GOV#RNMENT``, ``WI!.L``; at the start of a word only symbols that are
-  not leading punctuation: ``#.CCEPTABLE``).
+  not leading punctuation: ``#.CCEPTABLE``);
+* ``scattered`` (only when asked for): two one-letter OCR confusions at least two letters
+  apart, so no single block covers them (``G0VERNMFNT``); a word without two such letters
+  gets one confusion (kind ``ocr``), or a burst without any (kind ``burst``).
 
 A word with no confusable letter gets a burst; a drop needs 5+ letters (else a burst). A
 garble may form another valid word (``GROUP`` -> ``ROUP``); such real-word errors are
@@ -77,6 +80,15 @@ def _ocr(word: str, rng: random.Random) -> str | None:
     return word[:i] + b + word[i + len(a) :]
 
 
+def _scattered(word: str, rng: random.Random) -> str | None:
+    options = [(i, b) for i, c in enumerate(word) for a, b in _OCR_SUBS if c == a and len(b) == 1]
+    pairs = [(x, y) for x in options for y in options if y[0] - x[0] >= 2]
+    if not pairs:
+        return None
+    (i, b), (j, d) = rng.choice(pairs)
+    return word[:i] + b + word[i + 1 : j] + d + word[j + 1 :]
+
+
 def _symbol(word: str, rng: random.Random) -> str:
     start = rng.randint(0, len(word) - 2)
     first = rng.choice(_START_SYMBOLS if start == 0 else _SYMBOLS)
@@ -96,7 +108,8 @@ def garble_tokens(
         tokens: whitespace-separated words.
         rng: random source.
         rate: share of eligible words garbled.
-        kinds: mechanisms drawn from, uniformly (``KINDS`` or ``("symbol",)``).
+        kinds: mechanisms drawn from, uniformly (``KINDS``, ``("symbol",)`` or
+            ``("scattered",)``).
     """
     out: list[Token] = []
     k = 0
@@ -141,6 +154,13 @@ def garble_tokens(
             garbled = _drop(word, rng)
         elif kind == "symbol":
             garbled = _symbol(word, rng)
+        elif kind == "scattered":
+            found = _scattered(word, rng)
+            if found is None:
+                found, kind = _ocr(word, rng), "ocr"
+            if found is None:
+                found, kind = _burst(word, rng), "burst"
+            garbled = found
         else:
             garbled = _ocr(word, rng) or _burst(word, rng)
         if garbled == word:
