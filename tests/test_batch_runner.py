@@ -8,6 +8,7 @@ import errno
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -17,7 +18,13 @@ import pytest
 
 from pipeline.batch import run_batch
 from pipeline.batch.manifest import MANIFEST_NAME, Manifest
-from pipeline.batch.runner import TMP_NAME, config_fingerprint, idle_core, resolve_workers
+from pipeline.batch.runner import (
+    TMP_NAME,
+    _interrupt_held,
+    config_fingerprint,
+    idle_core,
+    resolve_workers,
+)
 from pipeline.config import CorrectionConfig, OcrConfig, OutputConfig, PipelineConfig
 from pipeline.errors import (
     BadArgumentsError,
@@ -558,3 +565,21 @@ def test_dictionaries_load_on_a_core_the_page_workers_leave_free(
     assert not idle_core(workers=2, busy=1, pages_left=3)  # a page is about to be handed out
     assert idle_core(workers=2, busy=1, pages_left=0)  # the last page: one worker is idle
     assert not idle_core(workers=2, busy=2, pages_left=0)
+
+
+def test_ctrl_c_is_held_until_a_cable_is_recorded() -> None:
+    steps: list[str] = []
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), _interrupt_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            steps.append("manifest")
+            steps.append("summary")
+        assert steps == ["manifest", "summary"]  # both ran; the interrupt came after
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        with _interrupt_held():  # an ignored Ctrl-C stays ignored
+            os.kill(os.getpid(), signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -24,6 +24,8 @@ import hashlib
 import json
 import os
 import shutil
+import signal
+import threading
 import time
 import uuid
 from collections import deque
@@ -199,10 +201,12 @@ def warm_up(config: PipelineConfig) -> None:
         return
     import pipeline.correct  # noqa: F401
     from pipeline.api import lexicon_for
-    from pipeline.correction.candidates import candidate_index
+    from pipeline.correction.candidates import candidate_index, spell_index
 
     with contextlib.suppress(Exception):  # the cable's assembly reports the error
-        candidate_index(lexicon_for(config.correction))
+        lexicon = lexicon_for(config.correction)
+        candidate_index(lexicon)
+        spell_index(lexicon, config.correction.max_edit_distance)
 
 
 def idle_core(workers: int, busy: int, pages_left: int) -> bool:
@@ -570,8 +574,9 @@ class BatchRunner:
             status="failed",
             error=error,
         )
-        self.manifest.mark_failed(run.unit.key, error, [result.to_dict()])
-        self._emit(result)
+        with _interrupt_held():
+            self.manifest.mark_failed(run.unit.key, error, [result.to_dict()])
+            self._emit(result)
 
     def _finish_run(self, run: _Run) -> None:
         """Write the transcripts of a cable whose assembly tasks all returned.
@@ -619,12 +624,13 @@ class BatchRunner:
         shutil.rmtree(staging, ignore_errors=True)
         rows = [r.to_dict() for r in results]
         failed = [r for r in results if r.status == "failed"]
-        if failed:
-            self.manifest.mark_failed(run.unit.key, "; ".join(r.error for r in failed), rows)
-        else:
-            self.manifest.mark_done(run.unit.key, rows)
-        for result in results:
-            self._emit(result)
+        with _interrupt_held():
+            if failed:
+                self.manifest.mark_failed(run.unit.key, "; ".join(r.error for r in failed), rows)
+            else:
+                self.manifest.mark_done(run.unit.key, rows)
+            for result in results:
+                self._emit(result)
 
     # ---- scheduling
 
@@ -818,6 +824,30 @@ class BatchRunner:
         self.report.wall_seconds = time.perf_counter() - started
         self.report.worker_peak_rss_kb = dict(self.worker_rss_kb)
         self.report.write()
+
+
+@contextlib.contextmanager
+def _interrupt_held() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends (main thread only), then raise it.
+
+    A cable is recorded in the manifest and counted in the summary together, so an interrupt
+    never leaves the summary short of a cable the manifest has finished.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+    if not caught:
+        return
+    if callable(previous):
+        previous(signal.SIGINT, None)  # Python's default handler raises KeyboardInterrupt
+    elif previous != signal.SIG_IGN:
+        raise KeyboardInterrupt
 
 
 def resolve_workers(workers: int | None, config: PipelineConfig) -> int:
