@@ -389,10 +389,11 @@ def _merge_runs(words: list[TranscriptWord], order: list[int], ctx: _Context) ->
         if len(w.final_text) == 1 and len(run) >= 3:
             letters = "".join(words[j].final_text for j in run)
             if letters.isalpha() and lexicon.is_valid(letters.upper()):
-                left = _core_key(words[order[k - 1]].final_text) if k else None
+                # Without the word before: it may be a garble this pass corrects, and the
+                # same text must get the same decision when corrected again.
                 merged = letters.upper() if ctx.all_caps else letters
-                keep = sequence_logp(lexicon, [c.upper() for c in letters], left, None)
-                change = SPACED_LOGP + sequence_logp(lexicon, [letters.upper()], left, None)
+                keep = sequence_logp(lexicon, [c.upper() for c in letters], None, None)
+                change = SPACED_LOGP + sequence_logp(lexicon, [letters.upper()], None, None)
                 post = _calibrated_pair(keep, change, lexicon)
                 action = band(post, config, ctx.all_caps)
                 if action is not None:

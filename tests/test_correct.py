@@ -269,6 +269,37 @@ def test_scattered_edits_come_from_symspell(lexicon: Lexicon) -> None:
     assert readings("GOVERNXENT", 2)["GOVERNMENT"] == readings("GOVERNXENT", 0)["GOVERNMENT"]
 
 
+def test_spell_index_is_restored_from_the_candidate_index_or_rebuilt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pickle
+
+    from pipeline.correction import candidates
+
+    built: list[int] = []
+    build = candidates._build_spell
+
+    def counting(lexicon: Lexicon) -> object:
+        built.append(1)
+        return build(lexicon)
+
+    tokens = ("GOVRENMNET", "ACCEPATBLE", "EMBASYS")
+
+    def readings(lexicon: Lexicon) -> list[list[str]]:
+        spell = candidates.spell_index(lexicon)
+        return [[s.term for s in spell.lookup(t, 2, max_edit_distance=2)] for t in tokens]
+
+    fresh = load_lexicon(CONFIG)
+    candidates.candidate_index(fresh)
+    monkeypatch.setattr(candidates, "_build_spell", counting)
+    restored = readings(fresh)
+    assert built == [] and ["GOVERNMENT"] in restored
+    # A copy holding anything but symspellpy's data is not unpickled: the index is rebuilt.
+    tampered = load_lexicon(CONFIG)
+    candidates.candidate_index(tampered).spell_state = pickle.dumps(Path("x"))
+    assert readings(tampered) == restored and built == [1]
+
+
 def test_burst_that_ate_a_short_next_word_finds_the_pair(lexicon: Lexicon) -> None:
     from pipeline.correction.candidates import generate
 

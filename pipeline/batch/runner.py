@@ -206,7 +206,8 @@ def warm_up(config: PipelineConfig) -> None:
     with contextlib.suppress(Exception):  # the cable's assembly reports the error
         lexicon = lexicon_for(config.correction)
         candidate_index(lexicon)
-        spell_index(lexicon, config.correction.max_edit_distance)
+        if config.correction.max_edit_distance:
+            spell_index(lexicon)
 
 
 def idle_core(workers: int, busy: int, pages_left: int) -> bool:

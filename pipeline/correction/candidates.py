@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from symspellpy import SymSpell, Verbosity
 
@@ -47,6 +48,8 @@ SCATTERED_LOGP = math.log(0.002)
 """Channel log probability of each edit of a SymSpell reading no single block explains."""
 SPELL_MIN_LENGTH = 5
 """Shortest word SymSpell looks up and proposes (shorter ones are a few edits from too many)."""
+SPELL_MAX_DISTANCE = 2
+"""Edit distance the SymSpell index is built for (lookups may ask for less)."""
 
 SMALL_PRODUCT = 40
 """Word pairs across a burst are all kept when at most this many combine; else seen pairs."""
@@ -106,6 +109,8 @@ class CandidateIndex:
         """Word -> its unigram log probability (``Lexicon.unigram_logp``), set by
         ``candidate_index`` for the weights in ``prior_weights``."""
         self.prior_weights: tuple[float, ...] = ()
+        self.spell_state: bytes = b""
+        """symspellpy's own pickle of the SymSpell index (``spell_index``), kept with the rest."""
         by_length: dict[int, list[str]] = {}
         for entry in entries:
             n = len(entry)
@@ -299,7 +304,7 @@ def _entries(lexicon: Lexicon) -> Iterable[str]:
         yield word
 
 
-INDEX_CACHE_VERSION = 5
+INDEX_CACHE_VERSION = 6
 """Bump when ``CandidateIndex`` changes, so stale cached indexes are rebuilt."""
 
 
@@ -342,7 +347,7 @@ def _save_index(path: Path, index: CandidateIndex) -> None:
 
 
 KEPT_INDEXES = 3
-"""Cached indexes kept (~30 MB each): the dictionaries change with every taught word."""
+"""Cached indexes kept (~40 MB each): the dictionaries change with every taught word."""
 
 
 def prune_index_cache(folder: Path, keep: int = KEPT_INDEXES) -> None:
@@ -359,8 +364,9 @@ def prune_index_cache(folder: Path, keep: int = KEPT_INDEXES) -> None:
 def candidate_index(lexicon: Lexicon) -> CandidateIndex:
     """The lexicon's index: kept on the lexicon, and on disk for later processes.
 
-    Building it takes ~2 s; a cached copy in ``pipeline.resources.cache_dir()``, keyed by the
-    dictionary files' sizes and modification times, loads in ~0.5 s.
+    Building it (with the SymSpell index's copy) takes 3-5 s; a cached copy in
+    ``pipeline.resources.cache_dir()``, keyed by the dictionary files' sizes and modification
+    times, loads in ~0.7 s.
     """
     index = lexicon.cache.get("candidates")
     if isinstance(index, CandidateIndex):
@@ -374,6 +380,8 @@ def candidate_index(lexicon: Lexicon) -> CandidateIndex:
         index.next_table(lexicon)
         index.priors = {word: lexicon.unigram_logp(word) for word in entries}
         index.prior_weights = tuple(lexicon.weights)
+        state = _build_spell(lexicon).save_pickle(to_bytes=True, compressed=False)
+        index.spell_state = state or b""
         if cached is not None:
             _save_index(cached, index)
     lexicon.cache["candidates"] = index
@@ -383,20 +391,50 @@ def candidate_index(lexicon: Lexicon) -> CandidateIndex:
     return index
 
 
-def spell_index(lexicon: Lexicon, max_distance: int) -> SymSpell:
-    """SymSpell over the lexicon's words of ``SPELL_MIN_LENGTH`` letters or more (built once).
+def _build_spell(lexicon: Lexicon) -> SymSpell:
+    """SymSpell over attested words of ``SPELL_MIN_LENGTH`` letters or more (~0.5 s).
 
-    Building it takes ~1 s; it is kept on the lexicon, one per distance.
+    Attested: seen in cable or FRUS-wide text, cable vocabulary, names, taught words. Words
+    known only from the English list are left out: as targets of scattered edits they fixed
+    nothing more on the calibration split and tripled the build time.
     """
-    key = f"symspell:{max_distance}"
-    spell = lexicon.cache.get(key)
+    spell = SymSpell(max_dictionary_edit_distance=SPELL_MAX_DISTANCE, prefix_length=7)
+    cable, frus = lexicon.cable_unigrams, lexicon.frus_unigrams
+    listed = lexicon.vocabulary | lexicon.names | lexicon.user_words.keys()
+    for word in sorted(set(_entries(lexicon))):
+        if len(word) >= SPELL_MIN_LENGTH and (word in cable or word in frus or word in listed):
+            spell.create_dictionary_entry(word, 1)
+    return spell
+
+
+class _SpellUnpickler(DataOnlyUnpickler):
+    """Admits what symspellpy's pickle holds besides data: its ``defaultdict(list)``."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        """Only ``collections.defaultdict`` and ``list``; refuse everything else."""
+        if (module, name) in (("collections", "defaultdict"), ("builtins", "list")):
+            return super(DataOnlyUnpickler, self).find_class(module, name)
+        return super().find_class(module, name)
+
+
+def spell_index(lexicon: Lexicon) -> SymSpell:
+    """The lexicon's SymSpell index: restored from the candidate index's copy, else built."""
+    spell = lexicon.cache.get("symspell")
     if isinstance(spell, SymSpell):
         return spell
-    spell = SymSpell(max_dictionary_edit_distance=max_distance, prefix_length=7)
-    for word in sorted(set(_entries(lexicon))):
-        if len(word) >= SPELL_MIN_LENGTH:
-            spell.create_dictionary_entry(word, 1)
-    lexicon.cache[key] = spell
+    spell = SymSpell(max_dictionary_edit_distance=SPELL_MAX_DISTANCE, prefix_length=7)
+    state = candidate_index(lexicon).spell_state
+    gc.disable()  # hundreds of thousands of small lists: collection passes would double it
+    try:
+        _SpellUnpickler(io.BytesIO(state)).load()  # only then let symspellpy unpickle it
+        restored = spell.load_pickle(state, compressed=False, from_bytes=True)
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError):
+        restored = False
+    finally:
+        gc.enable()
+    if not restored:
+        spell = _build_spell(lexicon)
+    lexicon.cache["symspell"] = spell
     return spell
 
 
@@ -404,8 +442,9 @@ def scattered(token: str, lexicon: Lexicon, max_distance: int) -> list[Candidate
     """Words up to ``max_distance`` edits (Damerau-Levenshtein) from ``token``, by SymSpell."""
     if max_distance < 1 or len(token) < SPELL_MIN_LENGTH:
         return []
-    found = spell_index(lexicon, max_distance).lookup(
-        token, Verbosity.ALL, max_edit_distance=max_distance, transfer_casing=False
+    distance = min(max_distance, SPELL_MAX_DISTANCE)
+    found = spell_index(lexicon).lookup(
+        token, Verbosity.ALL, max_edit_distance=distance, transfer_casing=False
     )
     return [
         Candidate(item.term, item.distance * SCATTERED_LOGP, Source.DICTIONARY)
@@ -433,7 +472,7 @@ def _confusion_variants(token: str, lexicon: Lexicon, max_distance: int = 0) -> 
         return []
     options = [DIGIT_TO_LETTER.get(c, c) if c.isdigit() else c for c in token]
     found = []
-    unknown: list[Candidate] = []
+    unknown: Candidate | None = None
     for letters in itertools.islice(itertools.product(*options), 64):
         mapped = "".join(letters)
         if not mapped.isalpha():
@@ -445,12 +484,13 @@ def _confusion_variants(token: str, lexicon: Lexicon, max_distance: int = 0) -> 
         )
         if lexicon.is_valid(mapped):
             found.append(Candidate(mapped, logp, Source.CONFUSION))
-        elif not unknown:
-            unknown.append(Candidate(mapped, logp, Source.CONFUSION))
-    if not found and unknown:
-        first = unknown[0]
-        for candidate in scattered(first.text, lexicon, max_distance):
-            found.append(Candidate(candidate.text, first.channel + candidate.channel, first.source))
+        elif unknown is None:
+            unknown = Candidate(mapped, logp, Source.CONFUSION)
+    if not found and unknown is not None:
+        for candidate in scattered(unknown.text, lexicon, max_distance):
+            found.append(
+                Candidate(candidate.text, unknown.channel + candidate.channel, unknown.source)
+            )
     return found
 
 
