@@ -74,52 +74,29 @@ class Candidate:
 
 
 DEFAULT = Candidate("default", DEFAULT_PREPROCESS_STEPS, OcrConfig().psm, OcrConfig().retry_below)
+
+
+def _default_with(name: str, **ocr: Any) -> Candidate:
+    """The default setting with some ``OcrConfig`` fields overridden."""
+    return Candidate(name, DEFAULT.steps, retry_below=DEFAULT.retry_below, ocr=tuple(ocr.items()))
+
+
 _ANY_ANGLE = (("deskew", (("min_angle", 0.3),)),)
 CANDIDATES = (
     Candidate("default without retry", DEFAULT_PREPROCESS_STEPS, retry_below=0.0),
+    _default_with("default with retry psm6 instead of rules", retry_steps=(), retry_psm=6),
+    _default_with("default without noise filter", noise_below=0.0),
+    _default_with("default without row reading", rows_aligned=0.0),
+    _default_with("default without fragment filter", fragment_below=0.0),
+    _default_with("default without dash rows", dash_rows=0),
+    _default_with("default without blacklist", char_blacklist=""),
     Candidate(
-        "default with retry psm6 instead of rules",
-        DEFAULT_PREPROCESS_STEPS,
-        retry_below=OcrConfig().retry_below,
-        ocr=(("retry_steps", ()), ("retry_psm", 6)),
-    ),
-    Candidate(
-        "default without noise filter",
-        DEFAULT_PREPROCESS_STEPS,
-        retry_below=OcrConfig().retry_below,
-        ocr=(("noise_below", 0.0),),
-    ),
-    Candidate(
-        "default without row reading",
-        DEFAULT_PREPROCESS_STEPS,
-        retry_below=OcrConfig().retry_below,
-        ocr=(("rows_aligned", 0.0),),
-    ),
-    Candidate(
-        "default without fragment filter",
-        DEFAULT_PREPROCESS_STEPS,
-        retry_below=OcrConfig().retry_below,
-        ocr=(("fragment_below", 0.0),),
-    ),
-    Candidate(
-        "default without dash rows",
-        DEFAULT_PREPROCESS_STEPS,
-        retry_below=OcrConfig().retry_below,
-        ocr=(("dash_rows", 0),),
-    ),
-    Candidate(
-        "default without blacklist",
-        DEFAULT_PREPROCESS_STEPS,
-        retry_below=OcrConfig().retry_below,
-        ocr=(("char_blacklist", ""),),
-    ),
-    Candidate(
-        "previous default (no retry/noise filter/blacklist)",
+        "default without retry, noise filter or blacklist",
         DEFAULT_PREPROCESS_STEPS,
         retry_below=0.0,
         ocr=(("noise_below", 0.0), ("char_blacklist", "")),
     ),
-    Candidate("deskew>=0.3 psm3 (previous default)", ("grayscale", "deskew"), 3, 0.0, _ANY_ANGLE),
+    Candidate("deskew>=0.3 psm3", ("grayscale", "deskew"), 3, 0.0, _ANY_ANGLE),
     Candidate(
         "deskew>=0.3+background psm3", ("grayscale", "deskew", "background"), 3, 0.0, _ANY_ANGLE
     ),
