@@ -98,10 +98,12 @@ def read_one(spec: PageSpec, config: PipelineConfig) -> OcrPage:
     page = recognize(cleaned, spec.ref, config.ocr, ocr_dpi)
     ocr_steps = page.steps
     retry = config.ocr.retry_below
-    if retry > 0 and _mean_confidence(page) < retry:
+    psm = config.ocr.retry_psm or config.ocr.psm
+    # A second reading of the same image with the same settings would only repeat the first.
+    differs = bool(config.ocr.retry_steps) or psm != config.ocr.psm
+    if retry > 0 and differs and _mean_confidence(page) < retry:
         retry_prep = dataclasses.replace(config.preprocess, steps=config.ocr.retry_steps)
         again, _ = preprocess_page(cleaned, retry_prep)
-        psm = config.ocr.retry_psm or config.ocr.psm
         other = recognize(again, spec.ref, dataclasses.replace(config.ocr, psm=psm), ocr_dpi)
         kept = "second" if confident_characters(other) > confident_characters(page) else "first"
         if kept == "second":
@@ -129,6 +131,22 @@ def read_one(spec: PageSpec, config: PipelineConfig) -> OcrPage:
     )
 
 
+def check_ocr_setup(config: PipelineConfig) -> None:
+    """Check what reading scans needs before any page is read.
+
+    Raises:
+        BadArgumentsError: an unknown preprocessing step or parameter, in ``[preprocess]``
+            or in ``[ocr] retry_steps``.
+        MissingDependencyError: Tesseract or a configured language is missing.
+    """
+    from pipeline.ocr import check_tesseract
+    from pipeline.preprocess import validate_steps
+
+    validate_steps(config.preprocess)
+    validate_steps(dataclasses.replace(config.preprocess, steps=config.ocr.retry_steps))
+    check_tesseract(config.ocr)
+
+
 def read_pages(
     inputs: Sequence[Path],
     config: PipelineConfig,
@@ -148,12 +166,7 @@ def read_pages(
     """
     specs = discover_pages(list(inputs), config.ingest)
     if any(spec.kind != "text" for spec in specs):
-        from pipeline.ocr import check_tesseract
-        from pipeline.preprocess import validate_steps
-
-        validate_steps(config.preprocess)
-        validate_steps(dataclasses.replace(config.preprocess, steps=config.ocr.retry_steps))
-        check_tesseract(config.ocr)
+        check_ocr_setup(config)
     total = len(specs)
     workers = config.ocr.workers or default_workers()
     workers = max(1, min(workers, sum(1 for s in specs if s.kind != "text")))

@@ -583,3 +583,13 @@ def test_ctrl_c_is_held_until_a_cable_is_recorded() -> None:
         assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_unknown_retry_step_fails_the_batch_before_any_page(
+    tmp_path: Path, make_page: Callable[..., Path]
+) -> None:
+    make_page("arch/scan1.png", ("PAGE 01 MOSCOW 04648 01 OF 01 151230Z",))
+    config = dataclasses.replace(TEXT_ONLY, ocr=OcrConfig(retry_steps=("sharpen",)))
+    with pytest.raises(BadArgumentsError, match="sharpen"):
+        run_batch(tmp_path / "arch", tmp_path / "out", config, workers=1)
+    assert not (tmp_path / "out" / "batch-summary.json").exists()

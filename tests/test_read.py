@@ -198,6 +198,14 @@ def test_low_confidence_page_is_read_again(
     assert "read again (rules, psm 6)" in page.steps[-1].description
     sure = dataclasses.replace(retry, preprocess=PreprocessConfig(steps=("grayscale",)))
     assert [w.text for w in read_one(spec, sure).words] == ["FIRST"]  # 0.9: no retry
+    # No retry steps and the same page mode: a second reading would repeat the first.
+    same = dataclasses.replace(
+        retry, ocr=dataclasses.replace(retry.ocr, retry_steps=(), retry_psm=0)
+    )
+    calls: list[int] = []
+    monkeypatch.setattr(pipeline.ocr, "recognize", lambda *a: calls.append(1) or fake_recognize(*a))
+    page = read_one(spec, same)
+    assert calls == [1] and not any("read again" in s.description for s in page.steps)
 
 
 def test_unknown_retry_step_fails_before_reading(make_page: Callable[..., Path]) -> None:

@@ -537,19 +537,33 @@ class BatchRunner:
             and self.page_fn is None
             and any(s.kind != "text" for r in runs for s in r.specs)
         ):
-            from pipeline.ocr import check_tesseract
-            from pipeline.preprocess import validate_steps
+            from pipeline.read import check_ocr_setup
 
-            validate_steps(self.config.preprocess)
-            check_tesseract(self.config.ocr)
+            check_ocr_setup(self.config)
         return runs
 
     def _fail_unstarted(self, unit: CableUnit, error: str) -> None:
         assert self.manifest is not None
         self.manifest.mark_running(unit.key)
         result = CableResult(unit.out_name, unit.key, status="failed", error=error)
-        self.manifest.mark_failed(unit.key, error, [result.to_dict()])
-        self._emit(result)
+        self._record(unit.key, [result])
+
+    def _record(self, key: str, results: list[CableResult]) -> None:
+        """Record a finished unit in the manifest and count its cables, Ctrl-C held between.
+
+        The unit is failed in the manifest if any of its cables failed; holding Ctrl-C keeps
+        the summary from lacking a unit the manifest has recorded.
+        """
+        assert self.manifest is not None
+        rows = [r.to_dict() for r in results]
+        failed = [r for r in results if r.status == "failed"]
+        with _interrupt_held():
+            if failed:
+                self.manifest.mark_failed(key, "; ".join(r.error for r in failed), rows)
+            else:
+                self.manifest.mark_done(key, rows)
+            for result in results:
+                self._emit(result)
 
     def _emit(self, result: CableResult) -> None:
         self.report.results.append(result)
@@ -575,9 +589,7 @@ class BatchRunner:
             status="failed",
             error=error,
         )
-        with _interrupt_held():
-            self.manifest.mark_failed(run.unit.key, error, [result.to_dict()])
-            self._emit(result)
+        self._record(run.unit.key, [result])
 
     def _finish_run(self, run: _Run) -> None:
         """Write the transcripts of a cable whose assembly tasks all returned.
@@ -623,15 +635,7 @@ class BatchRunner:
                 for result in written:
                     result.status, result.error = "failed", _error_reason(exc)
         shutil.rmtree(staging, ignore_errors=True)
-        rows = [r.to_dict() for r in results]
-        failed = [r for r in results if r.status == "failed"]
-        with _interrupt_held():
-            if failed:
-                self.manifest.mark_failed(run.unit.key, "; ".join(r.error for r in failed), rows)
-            else:
-                self.manifest.mark_done(run.unit.key, rows)
-            for result in results:
-                self._emit(result)
+        self._record(run.unit.key, results)
 
     # ---- scheduling
 
