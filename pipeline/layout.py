@@ -113,26 +113,22 @@ def _beside(a: _Line | tuple[int, int, int, int], b: _Line | tuple[int, int, int
     return min(ba, bb) > max(ta, tb) and (ra <= lb or rb <= la)
 
 
-def _same_row(a: _Line, b: _Line, tolerance: float) -> bool:
+def _same_row(a: _Line, b: _Line) -> bool:
     """Whether two lines of similar type size sit on the same baseline."""
     low, high = sorted((a.height, b.height))
-    return low >= _SIMILAR_SIZE * high and abs(a.middle - b.middle) <= tolerance * low
+    return low >= _SIMILAR_SIZE * high and abs(a.middle - b.middle) <= _ROW_TOLERANCE * low
 
 
 _SIMILAR_SIZE = 0.6
 """Smallest ratio of line heights for two lines to count as the same row of type."""
 
 
-def _rows(lines: Sequence[_Line], tolerance: float) -> list[_Line]:
+def _rows(lines: Sequence[_Line]) -> list[_Line]:
     """``lines`` row by row: top to bottom, lines on the same baseline left to right."""
     rows: list[list[_Line]] = []
     for line in sorted(lines, key=lambda item: item.middle):
         row = rows[-1] if rows else None
-        if (
-            row
-            and all(_beside(line, other) for other in row)
-            and _same_row(line, row[0], _ROW_TOLERANCE)
-        ):
+        if row and all(_beside(line, other) for other in row) and _same_row(line, row[0]):
             row.append(line)
         else:
             rows.append([line])
@@ -202,15 +198,13 @@ def read_rows_across_blocks(words: Sequence[OcrWord], min_aligned: float) -> tup
             if near:
                 beside += 1
                 aligned += any(
-                    _same_row(line, other, _ROW_TOLERANCE)
-                    for other in group_lines
-                    if other.block in near
+                    _same_row(line, other) for other in group_lines if other.block in near
                 )
                 below = group_lines[i + 1] if i + 1 < len(group_lines) else None
                 if below is not None and below.block == line.block:
                     run_on += line.words[-1].text.endswith(_RUN_ON)
         if beside and aligned >= min_aligned * beside and not run_on:
-            order[key] = _rows(group_lines, _ROW_TOLERANCE)
+            order[key] = _rows(group_lines)
     if not order:
         return tuple(words)
     reordered = set(order)

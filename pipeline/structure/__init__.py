@@ -13,8 +13,6 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
-
 from pipeline.records import (
     HEADER_FIELDS,
     Action,
@@ -431,7 +429,7 @@ _DATE = re.compile(r"\W*(?<!\d)(\d{1,2})\s*[/,.-]\s*(\d{1,2})\s*[/,.-]\s*(\d{2,4
 
 
 def _near(word: str, label: str, edits: int) -> bool:
-    return Levenshtein.distance(word.lower(), label) <= edits
+    return grammar.near(word.lower(), label, edits)
 
 
 def _after_label(text: str, label: str, follower: str) -> str | None:
@@ -450,7 +448,6 @@ def _after_label(text: str, label: str, follower: str) -> str | None:
         if (
             after is not None
             and not any(c.isalnum() for c in text[word.end() : after.start()])
-            and len(after.group()) <= len(follower) + 1
             and _near(after.group(), follower, 1)
         ):
             return text[after.end() :]
