@@ -218,6 +218,8 @@ def _score(
         return _transfer_case(part, text)
 
     changes = [k for k in order if k != 0]
+    held = False
+    post = 0.0
     if changes:
         best = changes[0]
         alternatives = tuple(shown(texts[k]) for k in order if k != best)[:5]
@@ -260,15 +262,15 @@ def _score(
         else:
             post = 0.0
         action = band(post, config, ctx.all_caps)
-        if known and not low_conf and action is Action.FLAGGED and post < VALID_WORD_APPLY:
-            # A dictionary word is replaced only on strong evidence; else it is kept, flagged.
-            others = (shown(texts[best]), *alternatives[:4])
-            source = Source.CASE if case_fix else Source.NONE
-            return Decision(upper if case_fix else part, Action.FLAGGED, source, post, others)
-        if action is not None:
+        # A dictionary word is replaced only on strong evidence; else it is kept, flagged.
+        held = known and not low_conf and action is not None and post < VALID_WORD_APPLY
+        if action is not None and not held:
             return Decision(shown(texts[best]), action, sources[best], post, alternatives)
     kept = upper if case_fix else part
     others = tuple(shown(texts[k]) for k in order if k != 0)[:5]
+    if held:
+        source = Source.CASE if case_fix else Source.NONE
+        return Decision(kept, Action.FLAGGED, source, post, others)
     doubtful = (keep_post < 0.5 and (low_conf or not known)) or (low_conf and not known)
     if doubtful and len(texts) > 1:
         return Decision(
@@ -295,6 +297,19 @@ def _first_key(text: str) -> str | None:
     _, core, _ = _split_affixes(text)
     first = core.split(" ")[0].split("-")[0]
     return first.upper() if first.isalpha() else None
+
+
+def _word_after(
+    words: list[TranscriptWord], order: list[int], at: int, paragraph: int | None, lexicon: Lexicon
+) -> str | None:
+    """First word of ``words[order[at]]`` as a right neighbour, else None.
+
+    Only a dictionary word in the same paragraph counts: a garble would mislead the context.
+    """
+    if at >= len(order) or words[order[at]].paragraph != paragraph:
+        return None
+    key = _first_key(words[order[at]].final_text)
+    return key if key is not None and lexicon.is_valid(key) else None
 
 
 def _correct_token(
@@ -621,18 +636,9 @@ def correct_transcript(
             left = _core_key(words[remaining[k - 1]].final_text)
             if left is not None and k > 1 and words[remaining[k - 2]].paragraph == w.paragraph:
                 left2 = _core_key(words[remaining[k - 2]].final_text)
-        if k + 1 < len(remaining) and words[remaining[k + 1]].paragraph == w.paragraph:
-            right = _first_key(words[remaining[k + 1]].final_text)
-            if right is not None and not lexicon.is_valid(right):
-                right = None
-            if (
-                right is not None
-                and k + 2 < len(remaining)
-                and words[remaining[k + 2]].paragraph == w.paragraph
-            ):
-                right2 = _first_key(words[remaining[k + 2]].final_text)
-                if right2 is not None and not lexicon.is_valid(right2):
-                    right2 = None
+        right = _word_after(words, remaining, k + 1, w.paragraph, lexicon)
+        if right is not None:
+            right2 = _word_after(words, remaining, k + 2, w.paragraph, lexicon)
         ctx.case_here = all_caps and w.paragraph in caps_paragraphs
         conf = w.ocr_confidence
         # Shared by every transcript corrected with this lexicon and config: the key holds

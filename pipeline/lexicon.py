@@ -80,8 +80,6 @@ TRIGRAM_BETA = 100.0
 """Weight of the bigram model as the prior of the cable triple counts."""
 RARE_COUNT = 2
 """Valid words counted at most this often in cable and FRUS-wide text are checked."""
-_UNSEEN_CHAR_LOGP = math.log(1 / 27)
-"""Spelling model base probability: A-Z and the end of a word."""
 RARE_MAX_LENGTH = 6
 """Words this short are checked so (a longer word is, when also rare in English)."""
 RARE_ENGLISH_COUNT = 100_000
@@ -195,6 +193,8 @@ class Lexicon:
     char_backoff: Mapping[str, float] = field(default_factory=dict)
     """Spelling model: log weight each seen history leaves to the shorter history."""
     char_order: int = 4
+    char_alphabet: int = 27
+    """Spelling model: characters of its base distribution (A-Z and the end of a word)."""
     frus_unigrams: Mapping[str, int] = field(default_factory=dict)
     """FRUS-wide word counts (memoranda and telegrams; held-out telegrams subtracted)."""
     frus_bigrams: Mapping[str, int] = field(default_factory=dict)
@@ -235,7 +235,7 @@ class Lexicon:
         """Log P(char | history) of the spelling model (``^`` pads a word's start, ``$`` ends it).
 
         An n-gram never seen backs off to the shorter history, with that history's weight; a
-        character never seen at all has the base probability 1/27 (A-Z and the end).
+        character never seen at all has the base probability ``1 / char_alphabet``.
         """
         grams, backoff = self.char_grams, self.char_backoff
         logp = 0.0
@@ -245,7 +245,7 @@ class Lexicon:
                 return logp + found
             logp += backoff.get(history, 0.0)
             if not history:
-                return logp + _UNSEEN_CHAR_LOGP
+                return logp - math.log(self.char_alphabet)
             history = history[1:]
 
     def is_valid(self, word: str) -> bool:
@@ -508,6 +508,7 @@ def load_lexicon(config: CorrectionConfig) -> Lexicon:
         char_grams=spelling.get("grams", {}),
         char_backoff=spelling.get("backoff", {}),
         char_order=spelling.get("order", 4),
+        char_alphabet=spelling.get("alphabet", 27),
         calibration=_read_calibration(folder / CALIBRATION_FILE),
     )
     lexicon.cache["source_key"] = source_key(config)

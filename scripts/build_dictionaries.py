@@ -209,6 +209,7 @@ def _char_model(
         prob[gram] = (counts[gram] + unseen * lower) / (total[history] + unseen)
     return {
         "order": CHAR_ORDER,
+        "alphabet": CHAR_ALPHABET,
         "grams": {g: round(math.log(p), 4) for g, p in sorted(prob.items())},
         "backoff": {
             h: round(math.log(distinct[h] / (total[h] + distinct[h])), 4) for h in sorted(total)

@@ -144,7 +144,12 @@ def injected(
                     counts["garbled_valid_word"] += 1
                 if oracle:
                     core = _split_affixes(token.text)[1].upper()
-                    found = [c.text for c in generate(core, lexicon, config.max_block)]
+                    found = [
+                        c.text
+                        for c in generate(
+                            core, lexicon, config.max_block, None, config.max_edit_distance
+                        )
+                    ]
                     intended = _split_affixes(token.truth)[1].upper()
                     counts["oracle_any"] += intended in found
                     counts["oracle_kept"] += intended in found[: config.max_candidates]

@@ -76,6 +76,7 @@ def test_spelling_model_is_a_distribution_and_prefers_word_like_letters() -> Non
         char_grams=model["grams"],
         char_backoff=model["backoff"],
         char_order=model["order"],
+        char_alphabet=model["alphabet"],
     )
     # After any history (seen, partly seen, unseen) the next characters' probabilities sum
     # to one over A-Z and the end of the word.

@@ -380,8 +380,9 @@ def candidate_index(lexicon: Lexicon) -> CandidateIndex:
         index.next_table(lexicon)
         index.priors = {word: lexicon.unigram_logp(word) for word in entries}
         index.prior_weights = tuple(lexicon.weights)
-        state = _build_spell(lexicon).save_pickle(to_bytes=True, compressed=False)
-        index.spell_state = state or b""
+        spell = _build_spell(lexicon, entries)
+        index.spell_state = spell.save_pickle(to_bytes=True, compressed=False) or b""
+        lexicon.cache["symspell"] = spell
         if cached is not None:
             _save_index(cached, index)
     lexicon.cache["candidates"] = index
@@ -391,7 +392,7 @@ def candidate_index(lexicon: Lexicon) -> CandidateIndex:
     return index
 
 
-def _build_spell(lexicon: Lexicon) -> SymSpell:
+def _build_spell(lexicon: Lexicon, entries: Iterable[str]) -> SymSpell:
     """SymSpell over attested words of ``SPELL_MIN_LENGTH`` letters or more (~0.5 s).
 
     Attested: seen in cable or FRUS-wide text, cable vocabulary, names, taught words. Words
@@ -401,7 +402,7 @@ def _build_spell(lexicon: Lexicon) -> SymSpell:
     spell = SymSpell(max_dictionary_edit_distance=SPELL_MAX_DISTANCE, prefix_length=7)
     cable, frus = lexicon.cable_unigrams, lexicon.frus_unigrams
     listed = lexicon.vocabulary | lexicon.names | lexicon.user_words.keys()
-    for word in sorted(set(_entries(lexicon))):
+    for word in sorted(entries):
         if len(word) >= SPELL_MIN_LENGTH and (word in cable or word in frus or word in listed):
             spell.create_dictionary_entry(word, 1)
     return spell
@@ -433,7 +434,7 @@ def spell_index(lexicon: Lexicon) -> SymSpell:
     finally:
         gc.enable()
     if not restored:
-        spell = _build_spell(lexicon)
+        spell = _build_spell(lexicon, set(_entries(lexicon)))
     lexicon.cache["symspell"] = spell
     return spell
 
@@ -571,10 +572,11 @@ def generate(
     if is_noisy(token):
         for candidate in noise_variants(token, lexicon):
             add(candidate)
+    index = candidate_index(lexicon)
     if token.isalpha():
-        index = candidate_index(lexicon)
+        rare = lexicon.is_rare(token)
         entries = index.near(token, max_block)
-        if lexicon.is_rare(token):
+        if rare:
             # A rare word that may be a garble of another: only a common word (one word)
             # is worth the change.
             entries &= _common_words(lexicon)
@@ -586,12 +588,12 @@ def generate(
                 best[entry] = (logp, source)
         for candidate in _splits(token, lexicon):
             add(candidate)
-        if not lexicon.is_rare(token):
+        if not rare:
             for candidate in scattered(token, lexicon, max_distance):
                 if candidate.text not in best:
                     best[candidate.text] = (candidate.channel, candidate.source)
     by_channel = sorted(best.items(), key=lambda item: -item[1][0])
-    priors = candidate_index(lexicon).priors
+    priors = index.priors
     if limit is None or len(by_channel) <= limit:
         ranked = sorted(
             by_channel, key=lambda item: -(item[1][0] + _prior(item[0], lexicon, priors))
